@@ -1,0 +1,32 @@
+# Shared by serve.sh and test.sh: install what is missing, idempotently. Sourced, not run.
+# Pinned: Trunk 0.21.14 (0.22 needs a newer rustc), wasm-bindgen-cli = the Cargo.lock version,
+# wasm-opt from npm binaryen (Debian's is too old for wasm-bindgen's output).
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gan-playground/target}"
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+TRUNK_VERSION=0.21.14
+
+need_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+}
+
+need_npm_packages() {
+  # --ignore-scripts: no package here needs an install script, and none may download anything.
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ package.json -nt node_modules/.package-lock.json ]; then
+    npm ci --ignore-scripts --no-audit --no-fund
+  fi
+}
+
+need_web_tools() {
+  local wbg
+  wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+    # Not --locked: its lockfile pins a crate version the registry here does not serve.
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+  # Trunk runs offline: every crate must already be in cargo's cache.
+  cargo fetch --locked
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: builds the crate for wasm32 (what the page runs), then the native tests
+# (unit, PyTorch parity, training, checkpoints, CLI). Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+need_wasm_target
+echo "== wasm32 build (profile wasm)"
+cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm
+echo "== native tests"
+cargo test --locked

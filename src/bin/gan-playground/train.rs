@@ -1,0 +1,242 @@
+//! `gan-playground train`: the training loop around the core `Trainer`, with a progress bar,
+//! a CSV log, sample grids from a fixed z and resumable checkpoints.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use gan_playground::checkpoint::{has_run, load_run, save_run};
+use gan_playground::data::ImageSet;
+use gan_playground::latent::{self, Prior};
+use gan_playground::loss::GeneratorCost;
+use gan_playground::train::{TrainConfig, Trainer};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::{Backend, ModelArgs, device, write_images};
+
+#[derive(Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Training images: an idx or idx.gz file ([n, h, w] grey or [n, h, w, 3] RGB).
+    #[arg(long, required_unless_present = "dataset")]
+    images: Option<PathBuf>,
+    /// Shortcut for `--images data/<name>/train-images-idx3-ubyte.gz` (see scripts/fetch-data.sh).
+    #[arg(long, value_parser = ["mnist", "fashion"])]
+    dataset: Option<String>,
+    /// Use only the first N images.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Output directory: samples/, checkpoint/, log.csv. An existing checkpoint is resumed.
+    #[arg(long)]
+    out: PathBuf,
+    /// Ignore an existing checkpoint in --out and start again.
+    #[arg(long)]
+    fresh: bool,
+    /// Stop after this many iterations in total (default: one epoch unless --epochs).
+    #[arg(long, conflicts_with = "epochs")]
+    iterations: Option<u64>,
+    /// Stop after this many passes over the data.
+    #[arg(long)]
+    epochs: Option<f64>,
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Learning rate of both networks (see --lr-d / --lr-g).
+    #[arg(long, default_value_t = 2e-4)]
+    lr: f64,
+    #[arg(long)]
+    lr_d: Option<f64>,
+    #[arg(long)]
+    lr_g: Option<f64>,
+    #[arg(long, default_value_t = 0.5)]
+    beta1: f32,
+    #[arg(long, default_value_t = 0.999)]
+    beta2: f32,
+    #[arg(long, default_value_t = 1e-8)]
+    eps: f32,
+    /// Discriminator steps per iteration (k).
+    #[arg(long, default_value_t = 1)]
+    d_steps: usize,
+    /// Generator steps per iteration (m).
+    #[arg(long, default_value_t = 1)]
+    g_steps: usize,
+    /// saturating (minimax), non-saturating or maximum-likelihood.
+    #[arg(long, default_value = "non-saturating", value_parser = GeneratorCost::parse)]
+    cost: GeneratorCost,
+    #[arg(long, default_value = "normal", value_parser = Prior::parse)]
+    prior: Prior,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write a sample grid every N iterations (0: only at the end).
+    #[arg(long, default_value_t = 200)]
+    sample_every: u64,
+    /// Save a checkpoint every N iterations (0: only at the end).
+    #[arg(long, default_value_t = 1000)]
+    checkpoint_every: u64,
+    #[arg(long, value_enum, default_value = "flex")]
+    backend: Backend,
+}
+
+fn load_images(args: &TrainArgs) -> Result<ImageSet> {
+    let path = match (&args.images, &args.dataset) {
+        (Some(p), _) => p.clone(),
+        (None, Some(name)) => PathBuf::from(format!("data/{name}/train-images-idx3-ubyte.gz")),
+        (None, None) => bail!("give --images or --dataset"),
+    };
+    let bytes = fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {} (for --dataset, run scripts/fetch-data.sh first)",
+            path.display()
+        )
+    })?;
+    let set = ImageSet::from_idx_bytes(&bytes, None)
+        .with_context(|| format!("{} is not a valid idx image file", path.display()))?;
+    Ok(match args.limit {
+        Some(n) => set.take(n),
+        None => set,
+    })
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let device = device(args.backend)?;
+    let checkpoint_dir = args.out.join("checkpoint");
+    let mut images = load_images(&args)?;
+    let mut trainer = if has_run(&checkpoint_dir) && !args.fresh {
+        let t = load_run(&checkpoint_dir, &device)
+            .context("cannot resume the checkpoint (use --fresh to start over)")?;
+        eprintln!(
+            "resuming {} at iteration {} (its saved hyperparameters apply)",
+            checkpoint_dir.display(),
+            t.iteration
+        );
+        t
+    } else {
+        let mut model = args.model.clone();
+        model.nc = images.channels;
+        let model = model.config(images.size)?;
+        let config = TrainConfig {
+            d_steps: args.d_steps,
+            g_steps: args.g_steps,
+            lr_d: args.lr_d.unwrap_or(args.lr),
+            lr_g: args.lr_g.unwrap_or(args.lr),
+            beta_1: args.beta1,
+            beta_2: args.beta2,
+            epsilon: args.eps,
+            cost: args.cost,
+            prior: args.prior,
+            batch_size: args.batch_size,
+            seed: args.seed,
+        };
+        Trainer::new(model, config, &device)?
+    };
+    if images.size != trainer.model.image_size {
+        images = images.pad_to(trainer.model.image_size).with_context(|| {
+            format!(
+                "the model is {0}x{0}; use --arch dcgan --image-size {1}",
+                trainer.model.image_size, images.size
+            )
+        })?;
+    }
+    let per_epoch =
+        (images.count / (trainer.config.batch_size * trainer.config.d_steps)).max(1) as u64;
+    let total = match (args.iterations, args.epochs) {
+        (Some(n), _) => n,
+        (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
+        (None, None) => per_epoch,
+    };
+    fs::create_dir_all(args.out.join("samples"))?;
+    let log_path = args.out.join("log.csv");
+    // Keep the rows up to the checkpoint: later ones belong to iterations about to be redone.
+    let kept: Vec<String> = fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter(|row| {
+            row.split(',')
+                .next()
+                .and_then(|i| i.parse::<u64>().ok())
+                .is_some_and(|i| i <= trainer.iteration)
+        })
+        .map(str::to_string)
+        .collect();
+    let mut log = fs::File::create(&log_path)
+        .with_context(|| format!("cannot write {}", log_path.display()))?;
+    writeln!(
+        log,
+        "iteration,d_loss,g_cost,d_real,d_fake_before,d_fake_after,g_grad_norm"
+    )?;
+    for row in kept {
+        writeln!(log, "{row}")?;
+    }
+    // One fixed z for every grid, so grids over time show the same samples improving.
+    let fixed_z = latent::sample(
+        trainer.config.prior,
+        64,
+        trainer.model.latent,
+        trainer.config.seed ^ 0xf1ed,
+    );
+
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} it  {per_sec}  eta {eta}  {msg}",
+        )?
+        .progress_chars("=> "),
+    );
+    bar.set_position(trainer.iteration.min(total));
+    while trainer.iteration < total {
+        let stats = trainer.iteration(&images)?.read()?;
+        if !stats.is_finite() {
+            bail!(
+                "training diverged at iteration {}: {stats:?}",
+                stats.iteration
+            );
+        }
+        writeln!(
+            log,
+            "{},{},{},{},{},{},{}",
+            stats.iteration,
+            stats.d_loss,
+            stats.g_cost,
+            stats.d_real,
+            stats.d_fake_before,
+            stats.d_fake_after,
+            stats.g_grad_norm
+        )?;
+        bar.set_position(stats.iteration);
+        bar.set_message(format!(
+            "D {:.3}  G {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
+            stats.d_loss, stats.g_cost, stats.d_real, stats.d_fake_before
+        ));
+        let it = stats.iteration;
+        if (args.sample_every > 0 && it % args.sample_every == 0) || it == total {
+            write_samples(
+                &trainer,
+                &fixed_z,
+                &args.out.join("samples").join(format!("iter-{it:07}.png")),
+            )?;
+        }
+        if (args.checkpoint_every > 0 && it % args.checkpoint_every == 0) || it == total {
+            save_run(&trainer, &checkpoint_dir)?;
+        }
+    }
+    bar.finish();
+    eprintln!(
+        "done: {} iterations; weights in {} (generator.safetensors, discriminator.safetensors)",
+        trainer.iteration,
+        checkpoint_dir.display()
+    );
+    Ok(())
+}
+
+fn write_samples(trainer: &Trainer, z: &[f32], path: &std::path::Path) -> Result<()> {
+    let images = trainer.sample(z.to_vec());
+    let dims = images.dims();
+    let values: Vec<f32> = images
+        .into_data()
+        .try_into_vec()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    write_images(path, dims, &values)
+}

@@ -1,0 +1,17 @@
+//! gan-playground: a DCGAN in Burn, both generator costs, and the pieces the page and CLI share.
+//!
+//! The core (everything but `web`) has no web dependency and is tested natively; the same
+//! code compiles to wasm32, where `web` is the one thin boundary to JavaScript.
+
+pub mod checkpoint;
+pub mod data;
+pub mod latent;
+pub mod loss;
+pub mod model;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use model::{Discriminator, Generator, ModelConfig};
+pub use train::{GeneratorCost, IterationStats, TrainConfig, Trainer};

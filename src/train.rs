@@ -1,0 +1,422 @@
+//! One training iteration: `k` discriminator steps, then `m` generator steps, two Adam
+//! optimizers, the chosen generator cost.
+//!
+//! The loop is written here rather than with `burn-train`'s Learner because it must also run
+//! in wasm on WebGPU. For the same reason an iteration's statistics come back as one tensor
+//! ([`PendingStats`]) that the caller reads synchronously natively or asynchronously on the web.
+//! All randomness (z, batch order, init) is a pure function of `(seed, iteration)`, so a run is
+//! deterministic on a given backend and resumes exactly.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{self, ImageSet};
+use crate::latent;
+pub use crate::latent::Prior;
+pub use crate::loss::GeneratorCost;
+use crate::loss::{discriminator_loss, generator_cost};
+use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
+
+/// Hyperparameters of a run. Defaults are the DCGAN paper's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Discriminator steps per iteration (`k`).
+    pub d_steps: usize,
+    /// Generator steps per iteration (`m`).
+    pub g_steps: usize,
+    pub lr_d: f64,
+    pub lr_g: f64,
+    pub beta_1: f32,
+    pub beta_2: f32,
+    pub epsilon: f32,
+    pub cost: GeneratorCost,
+    pub prior: Prior,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            d_steps: 1,
+            g_steps: 1,
+            lr_d: 2e-4,
+            lr_g: 2e-4,
+            beta_1: 0.5,
+            beta_2: 0.999,
+            epsilon: 1e-8,
+            cost: GeneratorCost::NonSaturating,
+            prior: Prior::Normal,
+            batch_size: 64,
+            seed: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let fail = |m: String| Err(ModelError::Config(m));
+        for (name, steps) in [
+            ("discriminator steps", self.d_steps),
+            ("generator steps", self.g_steps),
+        ] {
+            if !(1..=100).contains(&steps) {
+                return fail(format!("{name} {steps} is not in 1..=100"));
+            }
+        }
+        for (name, lr) in [("discriminator", self.lr_d), ("generator", self.lr_g)] {
+            if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
+                return fail(format!("{name} learning rate {lr} is not in (0, 1]"));
+            }
+        }
+        for (name, beta) in [("beta 1", self.beta_1), ("beta 2", self.beta_2)] {
+            if !(0.0..1.0).contains(&beta) {
+                return fail(format!("Adam {name} = {beta} is not in [0, 1)"));
+            }
+        }
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return fail(format!("Adam epsilon {} must be positive", self.epsilon));
+        }
+        // Batch norm needs at least two samples to have a variance.
+        if !(2..=4096).contains(&self.batch_size) {
+            return fail(format!("batch size {} is not in 2..=4096", self.batch_size));
+        }
+        Ok(())
+    }
+
+    fn adam(&self) -> ModuleOptimizer {
+        AdamConfig::new()
+            .with_beta_1(self.beta_1)
+            .with_beta_2(self.beta_2)
+            .with_epsilon(self.epsilon)
+            .init()
+    }
+}
+
+/// What one iteration measured, read back from the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationStats {
+    /// Iterations completed, this one included.
+    pub iteration: u64,
+    /// D's binary cross-entropy in its last step.
+    pub d_loss: f32,
+    /// The generator's cost in its last step (before that step's update).
+    pub g_cost: f32,
+    /// Mean D(x) on the real batch of D's last step.
+    pub d_real: f32,
+    /// Mean D(G(z)) in G's first step, before any generator update this iteration.
+    pub d_fake_before: f32,
+    /// Mean D(G(z)) for the same z after G's last update.
+    pub d_fake_after: f32,
+    /// L2 norm of the generator's gradient in its first step.
+    pub g_grad_norm: f32,
+    /// Each sample's D(G(z)) in G's first step (where the batch sits on the cost curve).
+    pub d_fake_batch: Vec<f32>,
+}
+
+impl IterationStats {
+    pub fn is_finite(&self) -> bool {
+        [
+            self.d_loss,
+            self.g_cost,
+            self.d_real,
+            self.d_fake_before,
+            self.d_fake_after,
+            self.g_grad_norm,
+        ]
+        .iter()
+        .chain(&self.d_fake_batch)
+        .all(|v| v.is_finite())
+    }
+
+    fn from_values(iteration: u64, v: Vec<f32>) -> Result<Self, ModelError> {
+        if v.len() < SCALARS {
+            return Err(ModelError::Other(format!(
+                "statistics tensor has {} values",
+                v.len()
+            )));
+        }
+        Ok(IterationStats {
+            iteration,
+            d_loss: v[0],
+            g_cost: v[1],
+            d_real: v[2],
+            d_fake_before: v[3],
+            d_fake_after: v[4],
+            g_grad_norm: v[5],
+            d_fake_batch: v[SCALARS..].to_vec(),
+        })
+    }
+}
+
+const SCALARS: usize = 6;
+
+/// An iteration's statistics still on the device: one tensor, one transfer.
+pub struct PendingStats {
+    iteration: u64,
+    values: Tensor<1>,
+}
+
+impl PendingStats {
+    /// Synchronous read: native backends only (it panics-free errors on WebGPU, use `read_async`).
+    pub fn read(self) -> Result<IterationStats, ModelError> {
+        let data = self
+            .values
+            .try_into_data()
+            .map_err(|e| ModelError::Other(format!("{e:?}")))?;
+        IterationStats::from_values(
+            self.iteration,
+            data.try_into_vec()
+                .map_err(|e| ModelError::Other(format!("{e:?}")))?,
+        )
+    }
+
+    pub async fn read_async(self) -> Result<IterationStats, ModelError> {
+        let data = self
+            .values
+            .into_data_async()
+            .await
+            .map_err(|e| ModelError::Other(format!("{e:?}")))?;
+        IterationStats::from_values(
+            self.iteration,
+            data.try_into_vec()
+                .map_err(|e| ModelError::Other(format!("{e:?}")))?,
+        )
+    }
+}
+
+/// Tensors from one discriminator step (still on the device).
+pub struct DiscriminatorStep {
+    pub loss: Tensor<1>,
+    pub real_logits: Tensor<1>,
+    pub fake_logits: Tensor<1>,
+}
+
+/// Tensors from one generator step.
+pub struct GeneratorStep {
+    pub cost: Tensor<1>,
+    pub fake_logits: Tensor<1>,
+    pub grad_norm: Tensor<1>,
+}
+
+/// A generator, a discriminator, their optimizers and where the run is.
+pub struct Trainer {
+    pub model: ModelConfig,
+    pub config: TrainConfig,
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+    pub opt_g: ModuleOptimizer,
+    pub opt_d: ModuleOptimizer,
+    /// Iterations completed.
+    pub iteration: u64,
+    device: Device,
+}
+
+impl Trainer {
+    /// A fresh run: G and D initialised from `config.seed` on `device` (trained on its autodiff form).
+    pub fn new(
+        model: ModelConfig,
+        config: TrainConfig,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        let device = device.clone().without_autodiff();
+        let generator = Generator::init(&model, config.seed, &device)?;
+        let discriminator = Discriminator::init(&model, config.seed, &device)?;
+        Trainer::from_parts(model, config, generator, discriminator, &device)
+    }
+
+    /// A run from given networks (e.g. loaded weights), moved to `device` and made trainable.
+    pub fn from_parts(
+        model: ModelConfig,
+        config: TrainConfig,
+        generator: Generator,
+        discriminator: Discriminator,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        model.validate()?;
+        config.validate()?;
+        // Plain tensors on the target device first, then `train()` makes them autodiff leaves.
+        let plain = device.clone().without_autodiff();
+        Ok(Trainer {
+            generator: generator.valid().to_device(&plain).train(),
+            discriminator: discriminator.valid().to_device(&plain).train(),
+            opt_g: config.adam(),
+            opt_d: config.adam(),
+            model,
+            config,
+            iteration: 0,
+            device: plain.autodiff(),
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Latent batch `[batch, latent]` on the training device.
+    pub fn latent_batch(&self, z: Vec<f32>) -> Tensor<2> {
+        let b = z.len() / self.model.latent;
+        Tensor::from_data(TensorData::new(z, [b, self.model.latent]), &self.device)
+    }
+
+    /// One discriminator step on a real batch and generated samples from `z`.
+    pub fn discriminator_step(&mut self, real: Tensor<4>, z: Tensor<2>) -> DiscriminatorStep {
+        let fake = self.generator.forward(z).detach();
+        let real_logits = self.discriminator.forward(real);
+        let fake_logits = self.discriminator.forward(fake);
+        let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
+        self.discriminator = self
+            .opt_d
+            .step(self.config.lr_d, self.discriminator.clone(), grads);
+        DiscriminatorStep {
+            loss: loss.detach(),
+            real_logits: real_logits.detach(),
+            fake_logits: fake_logits.detach(),
+        }
+    }
+
+    /// One generator step with the configured cost.
+    pub fn generator_step(&mut self, z: Tensor<2>) -> GeneratorStep {
+        let fake_logits = self.discriminator.forward(self.generator.forward(z));
+        let cost = generator_cost(fake_logits.clone(), self.config.cost);
+        let grads = GradientsParams::from_grads(cost.backward(), &self.generator);
+        let grad_norm = gradient_norm(&self.generator, &grads, &self.device);
+        self.generator = self
+            .opt_g
+            .step(self.config.lr_g, self.generator.clone(), grads);
+        GeneratorStep {
+            cost: cost.detach(),
+            fake_logits: fake_logits.detach(),
+            grad_norm,
+        }
+    }
+
+    /// A full iteration on batches of `data` (which must match the model's image shape).
+    pub fn iteration(&mut self, data: &ImageSet) -> Result<PendingStats, ModelError> {
+        if data.channels != self.model.channels
+            || data.size != self.model.image_size
+            || data.count == 0
+        {
+            return Err(ModelError::Config(format!(
+                "dataset of {} {}x{}x{} images does not fit a model of {}x{}x{} images",
+                data.count,
+                data.channels,
+                data.size,
+                data.size,
+                self.model.channels,
+                self.model.image_size,
+                self.model.image_size
+            )));
+        }
+        let (k, m, b) = (
+            self.config.d_steps,
+            self.config.g_steps,
+            self.config.batch_size,
+        );
+        let mut rng = latent::rng(
+            self.config.seed ^ (self.iteration + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
+        let mut d_out = None;
+        for i in 0..k {
+            let step = self.iteration * k as u64 + i as u64;
+            let real = data.batch(
+                &data::batch_indices(data.count, b, self.config.seed, step),
+                &self.device,
+            );
+            let z = self.latent_batch(latent::sample_with(
+                self.config.prior,
+                b,
+                self.model.latent,
+                &mut rng,
+            ));
+            d_out = Some(self.discriminator_step(real, z));
+        }
+        let mut first_g: Option<GeneratorStep> = None;
+        let mut last_z = None;
+        for _ in 0..m {
+            let z = self.latent_batch(latent::sample_with(
+                self.config.prior,
+                b,
+                self.model.latent,
+                &mut rng,
+            ));
+            let out = self.generator_step(z.clone());
+            last_z = Some(z);
+            first_g.get_or_insert(out);
+        }
+        let (d, g, z) = (
+            d_out.expect("k >= 1"),
+            first_g.expect("m >= 1"),
+            last_z.expect("m >= 1"),
+        );
+        // How far the update moved D(G(z)): same z, batch statistics, nothing recorded.
+        let after = self.discriminator.forward_with(
+            self.generator.forward_with(z, NormMode::BatchStats),
+            NormMode::BatchStats,
+        );
+        let fake_batch = sigmoid(g.fake_logits);
+        let parts = vec![
+            d.loss,
+            g.cost,
+            sigmoid(d.real_logits).mean(),
+            fake_batch.clone().mean(),
+            sigmoid(after).mean(),
+            g.grad_norm,
+            fake_batch,
+        ];
+        let values = Tensor::cat(
+            parts
+                .into_iter()
+                .map(|t| t.detach().without_autodiff())
+                .collect(),
+            0,
+        );
+        self.iteration += 1;
+        Ok(PendingStats {
+            iteration: self.iteration,
+            values,
+        })
+    }
+
+    /// Samples from the current generator in eval mode (running batch-norm statistics).
+    pub fn sample(&self, z: Vec<f32>) -> Tensor<4> {
+        let g = self.generator.valid();
+        let device = self.device.clone().without_autodiff();
+        let b = z.len() / self.model.latent;
+        g.forward(Tensor::from_data(
+            TensorData::new(z, [b, self.model.latent]),
+            &device,
+        ))
+    }
+}
+
+/// ‖∇θ J_G‖₂ over all generator parameters, as a `[1]` tensor (no read).
+fn gradient_norm(generator: &Generator, grads: &GradientsParams, device: &Device) -> Tensor<1> {
+    struct SquaredSum<'a> {
+        grads: &'a GradientsParams,
+        total: Tensor<1>,
+    }
+    impl ModuleVisitor for SquaredSum<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.get::<D>(param.id) {
+                let s = g
+                    .square()
+                    .sum()
+                    .reshape([1])
+                    .to_device(&self.total.device());
+                self.total = self.total.clone() + s;
+            }
+        }
+    }
+    let plain = device.clone().without_autodiff();
+    let mut visitor = SquaredSum {
+        grads,
+        total: Tensor::zeros([1], &plain),
+    };
+    generator.visit(&mut visitor);
+    visitor.total.sqrt()
+}

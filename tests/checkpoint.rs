@@ -1,0 +1,184 @@
+mod common;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use common::tiny_model;
+use gan_playground::checkpoint::*;
+use gan_playground::latent::{Prior, sample};
+use gan_playground::model::{Discriminator, Generator, ModelConfig};
+
+fn images(g: &Generator, config: &ModelConfig, device: &Device) -> Vec<f32> {
+    let z = sample(Prior::Normal, 4, config.latent, 1);
+    g.forward(Tensor::from_data(
+        TensorData::new(z, [4, config.latent]),
+        device,
+    ))
+    .into_data()
+    .try_into_vec()
+    .unwrap()
+}
+
+#[test]
+fn safetensors_round_trip_f32_exactly_and_f16_closely() {
+    let device = Device::flex();
+    let config = tiny_model();
+    let g = Generator::init(&config, 3, &device).unwrap();
+    let bytes = generator_to_safetensors(&config, &g, Precision::F32).unwrap();
+    let back = generator_from_safetensors(&config, &bytes, &device).unwrap();
+    assert_eq!(
+        images(&g, &config, &device),
+        images(&back, &config, &device)
+    );
+
+    let half = generator_to_safetensors(&config, &g, Precision::F16).unwrap();
+    assert!(half.len() < bytes.len() * 6 / 10);
+    let back = generator_from_safetensors(&config, &half, &device).unwrap();
+    let (a, b) = (
+        images(&g, &config, &device),
+        images(&back, &config, &device),
+    );
+    let err = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(err < 1e-2, "f16 weights changed images by {err}");
+
+    let d = Discriminator::init(&config, 3, &device).unwrap();
+    let bytes = discriminator_to_safetensors(&config, &d, Precision::F32).unwrap();
+    assert!(discriminator_from_safetensors(&config, &bytes, &device).is_ok());
+    // G's file is not a D.
+    assert!(
+        discriminator_from_safetensors(
+            &config,
+            &generator_to_safetensors(&config, &g, Precision::F32).unwrap(),
+            &device
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn pytorch_names_are_used() {
+    let config = ModelConfig::pytorch_dcgan(100, 64, 64, 3).unwrap();
+    let g: Vec<String> = config
+        .generator_tensors()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(g[0], "main.0.weight");
+    assert_eq!(
+        g[1..5],
+        [
+            "main.1.weight",
+            "main.1.bias",
+            "main.1.running_mean",
+            "main.1.running_var"
+        ]
+    );
+    assert_eq!(g.last().unwrap(), "main.12.weight");
+    let d: Vec<String> = config
+        .discriminator_tensors()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(d[..2], ["main.0.weight", "main.2.weight"]);
+    assert_eq!(d.last().unwrap(), "main.11.weight");
+    assert_eq!(config.generator_tensors()[0].shape, vec![100, 512, 4, 4]);
+}
+
+#[test]
+fn burn_records_round_trip() {
+    let device = Device::flex();
+    let config = tiny_model();
+    let g = Generator::init(&config, 4, &device).unwrap();
+    let bytes = to_burn_record(&g).unwrap();
+    let back = generator_from_burn(&config, &bytes, &device).unwrap();
+    assert_eq!(
+        images(&g, &config, &device),
+        images(&back, &config, &device)
+    );
+    let d = Discriminator::init(&config, 4, &device).unwrap();
+    assert!(discriminator_from_burn(&config, &to_burn_record(&d).unwrap(), &device).is_ok());
+}
+
+#[test]
+fn every_bad_weights_file_is_an_error_and_changes_nothing() {
+    let device = Device::flex();
+    let config = tiny_model();
+    let g = Generator::init(&config, 5, &device).unwrap();
+    let before = images(&g, &config, &device);
+    let good = generator_to_safetensors(&config, &g, Precision::F32).unwrap();
+
+    let specs = config.generator_tensors();
+    let mut values: Vec<Vec<f32>> =
+        gan_playground::model::read_values(&specs, g.flat_tensors()).unwrap();
+    values[0][3] = f32::NAN;
+    let with_nan = to_safetensors(&specs, &values, Precision::F32).unwrap();
+    let wider = ModelConfig {
+        g_width: 32,
+        ..config.clone()
+    };
+    let other_width = generator_to_safetensors(
+        &wider,
+        &Generator::init(&wider, 0, &device).unwrap(),
+        Precision::F32,
+    )
+    .unwrap();
+    let bigger = ModelConfig::new(32, 1, 32, 16, 16).unwrap();
+    let other_arch = generator_to_safetensors(
+        &bigger,
+        &Generator::init(&bigger, 0, &device).unwrap(),
+        Precision::F32,
+    )
+    .unwrap();
+    let missing = to_safetensors(&specs[1..], &values[1..], Precision::F32).unwrap();
+    let mut bad_header = good.clone();
+    bad_header[8] = b'['; // the JSON header no longer parses
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("garbage", b"not a tensor file at all".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("header only", good[..64].to_vec()),
+        ("broken header", bad_header),
+        ("nan", with_nan),
+        ("other width", other_width),
+        ("other architecture", other_arch),
+        ("missing tensor", missing),
+        ("burn record", to_burn_record(&g).unwrap()),
+    ];
+    for (name, bytes) in &cases {
+        let err = generator_from_safetensors(&config, bytes, &device)
+            .err()
+            .unwrap_or_else(|| panic!("{name} loaded"));
+        assert!(!err.to_string().is_empty());
+    }
+    for (name, bytes) in &cases[..4] {
+        assert!(
+            generator_from_burn(&config, bytes, &device).is_err(),
+            "burn loader took {name}"
+        );
+    }
+    let wide_record = to_burn_record(&Generator::init(&wider, 0, &device).unwrap()).unwrap();
+    assert!(generator_from_burn(&config, &wide_record, &device).is_err());
+    let record = to_burn_record(&g).unwrap();
+    assert!(generator_from_burn(&config, &record[..record.len() - 100], &device).is_err());
+    // The model we held throughout is untouched.
+    assert_eq!(images(&g, &config, &device), before);
+}
+
+#[test]
+fn a_broken_run_directory_is_an_error() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(load_run(dir.path(), &device).is_err());
+    let trainer =
+        gan_playground::train::Trainer::new(tiny_model(), common::tiny_config(0), &device).unwrap();
+    save_run(&trainer, dir.path()).unwrap();
+    assert!(load_run(dir.path(), &device).is_ok());
+    std::fs::write(dir.path().join("run.json"), b"{\"model\": 3}").unwrap();
+    assert!(load_run(dir.path(), &device).is_err());
+    save_run(&trainer, dir.path()).unwrap();
+    std::fs::write(dir.path().join("optimizer_g.bpk"), b"junk").unwrap();
+    assert!(load_run(dir.path(), &device).is_err());
+}

@@ -1,0 +1,291 @@
+//! The `gan-playground` binary, run as a user would.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use gan_playground::checkpoint::{
+    Precision, discriminator_to_safetensors, generator_to_safetensors,
+};
+use gan_playground::latent::{Prior, sample};
+use gan_playground::model::{Discriminator, Generator, ModelConfig};
+use npyz::WriterBuilder;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gan-playground"))
+}
+
+fn write_npy(path: &Path, shape: &[u64], values: &[f32]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(file)
+        .begin_nd()
+        .unwrap();
+    w.extend(values.iter().copied()).unwrap();
+    w.finish().unwrap();
+}
+
+fn read_npy(path: &Path) -> (Vec<u64>, Vec<f32>) {
+    let npy = npyz::NpyFile::new(std::fs::File::open(path).unwrap()).unwrap();
+    let shape = npy.shape().to_vec();
+    (shape, npy.into_vec().unwrap())
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{cmd:?} failed: {stderr}");
+    stderr
+}
+
+#[test]
+fn generate_and_discriminate_pytorch_dcgan_from_npy() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    let config = ModelConfig::pytorch_dcgan(100, 8, 8, 3).unwrap();
+    let g = Generator::init(&config, 1, &device).unwrap();
+    let d = Discriminator::init(&config, 1, &device).unwrap();
+    let (gw, dw) = (
+        dir.path().join("generator.safetensors"),
+        dir.path().join("discriminator.safetensors"),
+    );
+    std::fs::write(
+        &gw,
+        generator_to_safetensors(&config, &g, Precision::F32).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        &dw,
+        discriminator_to_safetensors(&config, &d, Precision::F32).unwrap(),
+    )
+    .unwrap();
+    let z = sample(Prior::Normal, 3, 100, 2);
+    let (zp, ip, pp) = (
+        dir.path().join("z.npy"),
+        dir.path().join("image.npy"),
+        dir.path().join("prob.npy"),
+    );
+    write_npy(&zp, &[3, 100], &z);
+
+    run_ok(
+        bin()
+            .args([
+                "generate",
+                "--arch",
+                "pytorch-dcgan",
+                "--nz",
+                "100",
+                "--ngf",
+                "8",
+                "--nc",
+                "3",
+            ])
+            .arg("--weights")
+            .arg(&gw)
+            .arg("--z")
+            .arg(&zp)
+            .arg("--out")
+            .arg(&ip),
+    );
+    let (shape, images) = read_npy(&ip);
+    assert_eq!(shape, vec![3, 3, 64, 64]);
+    let expected: Vec<f32> = g
+        .forward(Tensor::from_data(TensorData::new(z, [3, 100]), &device))
+        .into_data()
+        .try_into_vec()
+        .unwrap();
+    assert_eq!(images, expected);
+
+    run_ok(
+        bin()
+            .args([
+                "discriminate",
+                "--arch",
+                "pytorch-dcgan",
+                "--ndf",
+                "8",
+                "--nc",
+                "3",
+            ])
+            .arg("--weights")
+            .arg(&dw)
+            .arg("--images")
+            .arg(&ip)
+            .arg("--out")
+            .arg(&pp),
+    );
+    let (shape, probs) = read_npy(&pp);
+    assert_eq!(shape, vec![3]);
+    let x = Tensor::<4>::from_data(TensorData::new(images, [3, 3, 64, 64]), &device);
+    let expected: Vec<f32> = d.probabilities(x).into_data().try_into_vec().unwrap();
+    assert_eq!(probs, expected);
+    assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)));
+
+    // A PNG grid from a seed.
+    let png = dir.path().join("grid.png");
+    run_ok(
+        bin()
+            .args([
+                "generate", "--ngf", "8", "--nc", "3", "--seed", "4", "--count", "9",
+            ])
+            .arg("--weights")
+            .arg(&gw)
+            .arg("--out")
+            .arg(&png),
+    );
+    let img = image::open(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (3 * 66 + 2, 3 * 66 + 2));
+}
+
+#[test]
+fn bad_inputs_give_a_message_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.safetensors");
+    std::fs::write(&junk, b"junk").unwrap();
+    let z = dir.path().join("z.npy");
+    write_npy(&z, &[2, 7], &[0.0; 14]);
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "generate".into(),
+            "--weights".into(),
+            junk.display().to_string(),
+            "--out".into(),
+            "x.npy".into(),
+        ],
+        vec![
+            "generate".into(),
+            "--weights".into(),
+            "/nonexistent".into(),
+            "--out".into(),
+            "x.npy".into(),
+        ],
+        vec![
+            "generate".into(),
+            "--arch".into(),
+            "pytorch-dcgan".into(),
+            "--image-size".into(),
+            "28".into(),
+            "--weights".into(),
+            junk.display().to_string(),
+            "--out".into(),
+            "x.npy".into(),
+        ],
+        vec![
+            "generate".into(),
+            "--nc".into(),
+            "2".into(),
+            "--weights".into(),
+            junk.display().to_string(),
+            "--out".into(),
+            "x.npy".into(),
+        ],
+        vec![
+            "discriminate".into(),
+            "--weights".into(),
+            junk.display().to_string(),
+            "--images".into(),
+            z.display().to_string(),
+            "--out".into(),
+            "p.npy".into(),
+        ],
+        vec![
+            "train".into(),
+            "--images".into(),
+            junk.display().to_string(),
+            "--out".into(),
+            dir.path().join("run").display().to_string(),
+        ],
+    ];
+    for args in cases {
+        let out = bin().args(&args).current_dir(dir.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn train_writes_samples_and_checkpoints_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let train = |iterations: &str| {
+        let mut cmd = bin();
+        cmd.args([
+            "train",
+            "--arch",
+            "dcgan",
+            "--nz",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "16",
+            "--limit",
+            "256",
+        ])
+        .args([
+            "--sample-every",
+            "2",
+            "--checkpoint-every",
+            "2",
+            "--iterations",
+            iterations,
+        ])
+        .arg("--images")
+        .arg(common::MNIST_IMAGES)
+        .arg("--out")
+        .arg(&out);
+        run_ok(&mut cmd)
+    };
+    train("3");
+    assert!(out.join("samples/iter-0000002.png").is_file());
+    assert!(out.join("samples/iter-0000003.png").is_file());
+    for f in [
+        "run.json",
+        "generator.safetensors",
+        "discriminator.safetensors",
+        "generator.bpk",
+        "optimizer_g.bpk",
+    ] {
+        assert!(out.join("checkpoint").join(f).is_file(), "{f}");
+    }
+    let stderr = train("5");
+    assert!(stderr.contains("resuming"), "{stderr}");
+    let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
+    let iterations: Vec<&str> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(iterations, ["1", "2", "3", "4", "5"]);
+    // The trained generator's weights load back through `generate`.
+    let png = dir.path().join("g.png");
+    run_ok(
+        bin()
+            .args([
+                "generate",
+                "--arch",
+                "dcgan",
+                "--image-size",
+                "28",
+                "--nz",
+                "16",
+                "--ngf",
+                "8",
+                "--count",
+                "4",
+            ])
+            .arg("--weights")
+            .arg(out.join("checkpoint/generator.safetensors"))
+            .arg("--out")
+            .arg(&png),
+    );
+    assert!(png.is_file());
+}

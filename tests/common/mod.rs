@@ -1,0 +1,27 @@
+#![allow(dead_code)]
+use gan_playground::data::ImageSet;
+use gan_playground::model::ModelConfig;
+use gan_playground::train::TrainConfig;
+
+pub const MNIST_IMAGES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/mnist/train-1k-images-idx3-ubyte.gz"
+);
+
+/// The first 1,000 MNIST training digits.
+pub fn mnist_slice() -> ImageSet {
+    ImageSet::from_idx_bytes(&std::fs::read(MNIST_IMAGES).unwrap(), None).unwrap()
+}
+
+/// A small 28x28 DCGAN that trains in seconds on the CPU.
+pub fn tiny_model() -> ModelConfig {
+    ModelConfig::new(28, 1, 32, 16, 16).unwrap()
+}
+
+pub fn tiny_config(seed: u64) -> TrainConfig {
+    TrainConfig {
+        batch_size: 32,
+        seed,
+        ..TrainConfig::default()
+    }
+}

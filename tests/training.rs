@@ -1,0 +1,152 @@
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use gan_playground::checkpoint::{load_run, save_run};
+use gan_playground::train::{GeneratorCost, IterationStats, Trainer};
+
+fn run(trainer: &mut Trainer, n: usize) -> Vec<IterationStats> {
+    let data = mnist_slice();
+    (0..n)
+        .map(|_| trainer.iteration(&data).unwrap().read().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_short_run_on_real_digits_lowers_the_discriminator_loss() {
+    let device = Device::flex();
+    let mut trainer = Trainer::new(tiny_model(), tiny_config(1), &device).unwrap();
+    let stats = run(&mut trainer, 40);
+    assert!(stats.iter().all(IterationStats::is_finite), "{stats:?}");
+    assert_eq!(stats.last().unwrap().iteration, 40);
+    let start = stats[0].d_loss;
+    let end = stats[35..].iter().map(|s| s.d_loss).sum::<f32>() / 5.0;
+    // An untrained D sits at 2 ln 2 ≈ 1.386; learning to tell digits from noise lowers it.
+    assert!((start - 1.386).abs() < 0.3, "start {start}");
+    assert!(end < start - 0.3, "D loss went from {start} to {end}");
+    let last = stats.last().unwrap();
+    assert!(last.d_real > 0.5, "D(x) {}", last.d_real);
+    assert_eq!(last.d_fake_batch.len(), 32);
+    assert!(last.g_grad_norm > 0.0);
+    // The G step moved D(G(z)) up for the same z.
+    let gained = stats
+        .iter()
+        .filter(|s| s.d_fake_after > s.d_fake_before)
+        .count();
+    assert!(
+        gained > stats.len() / 2,
+        "G improved D(G(z)) in only {gained} of {} iterations",
+        stats.len()
+    );
+}
+
+#[test]
+fn runs_are_deterministic_for_a_seed() {
+    let device = Device::flex();
+    let a = run(
+        &mut Trainer::new(tiny_model(), tiny_config(3), &device).unwrap(),
+        3,
+    );
+    let b = run(
+        &mut Trainer::new(tiny_model(), tiny_config(3), &device).unwrap(),
+        3,
+    );
+    let c = run(
+        &mut Trainer::new(tiny_model(), tiny_config(4), &device).unwrap(),
+        3,
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn k_discriminator_and_m_generator_steps() {
+    let device = Device::flex();
+    let config = gan_playground::train::TrainConfig {
+        d_steps: 2,
+        g_steps: 3,
+        cost: GeneratorCost::Saturating,
+        ..tiny_config(5)
+    };
+    let mut trainer = Trainer::new(tiny_model(), config, &device).unwrap();
+    let stats = run(&mut trainer, 2);
+    assert!(stats.iter().all(IterationStats::is_finite));
+    assert_eq!(trainer.iteration, 2);
+    assert!(stats[1].d_fake_after != stats[1].d_fake_before);
+}
+
+#[test]
+fn a_saved_run_resumes_exactly() {
+    let device = Device::flex();
+    let mut straight = Trainer::new(tiny_model(), tiny_config(9), &device).unwrap();
+    let expected = run(&mut straight, 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Trainer::new(tiny_model(), tiny_config(9), &device).unwrap();
+    let mut got = run(&mut first, 2);
+    save_run(&first, dir.path()).unwrap();
+    drop(first);
+    let mut resumed = load_run(dir.path(), &device).unwrap();
+    assert_eq!(resumed.iteration, 2);
+    got.extend(run(&mut resumed, 2));
+    for (a, b) in got.iter().zip(&expected) {
+        assert_eq!(a.iteration, b.iteration);
+        for (x, y) in [
+            (a.d_loss, b.d_loss),
+            (a.g_cost, b.g_cost),
+            (a.g_grad_norm, b.g_grad_norm),
+            (a.d_fake_after, b.d_fake_after),
+        ] {
+            assert!(
+                (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+                "iteration {}: {x} vs {y}",
+                a.iteration
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_hyperparameters_are_refused() {
+    let device = Device::flex();
+    let bad = [
+        gan_playground::train::TrainConfig {
+            batch_size: 1,
+            ..tiny_config(0)
+        },
+        gan_playground::train::TrainConfig {
+            lr_g: f64::NAN,
+            ..tiny_config(0)
+        },
+        gan_playground::train::TrainConfig {
+            lr_d: -1.0,
+            ..tiny_config(0)
+        },
+        gan_playground::train::TrainConfig {
+            d_steps: 0,
+            ..tiny_config(0)
+        },
+        gan_playground::train::TrainConfig {
+            beta_1: 1.0,
+            ..tiny_config(0)
+        },
+        gan_playground::train::TrainConfig {
+            epsilon: 0.0,
+            ..tiny_config(0)
+        },
+    ];
+    for config in bad {
+        let err = Trainer::new(tiny_model(), config.clone(), &device)
+            .err()
+            .expect("refused");
+        assert!(!err.to_string().is_empty(), "{config:?}");
+    }
+    // A dataset that does not fit the model is an error, not a panic.
+    let mut trainer = Trainer::new(
+        gan_playground::model::ModelConfig::new(32, 1, 8, 4, 4).unwrap(),
+        tiny_config(0),
+        &device,
+    )
+    .unwrap();
+    assert!(trainer.iteration(&mnist_slice()).is_err());
+}
