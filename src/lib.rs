@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod latent;
 pub mod loss;
+pub mod metrics;
 pub mod model;
 pub mod train;
 

@@ -2,6 +2,7 @@
 //! by default or on wgpu (a GPU, or Vulkan such as Mesa lavapipe) with `--backend wgpu`.
 
 mod files;
+mod quality;
 mod train;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,12 @@ enum Command {
     Generate(GenerateArgs),
     /// Score images with discriminator weights: D's probabilities (after the sigmoid).
     Discriminate(DiscriminateArgs),
+    /// Train the quality classifier of a dataset (assets/weights/classifier-<dataset>.bpk).
+    Classifier(quality::ClassifierArgs),
+    /// Measure a generator: classifier score and Fréchet distance against the test set.
+    Eval(quality::EvalArgs),
+    /// Rewrite generator weights as float16 safetensors (what the page ships).
+    Export(quality::ExportArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -149,6 +156,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => train::run(args),
         Command::Generate(args) => generate(args),
         Command::Discriminate(args) => discriminate(args),
+        Command::Classifier(args) => quality::train(args),
+        Command::Eval(args) => quality::eval(args),
+        Command::Export(args) => quality::export(args),
     }
 }
 

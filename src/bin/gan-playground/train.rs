@@ -24,7 +24,7 @@ pub struct TrainArgs {
     #[arg(long, required_unless_present = "dataset")]
     images: Option<PathBuf>,
     /// Shortcut for `--images data/<name>/train-images-idx3-ubyte.gz` (see scripts/fetch-data.sh).
-    #[arg(long, value_parser = ["mnist", "fashion"])]
+    #[arg(long, value_parser = ["mnist", "fashion", "emoji"])]
     dataset: Option<String>,
     /// Use only the first N images.
     #[arg(long)]

@@ -6,20 +6,18 @@
 //! `dcgan/main.py`, and parameters are named after that model's `state_dict` (`main.N.weight`),
 //! so its weights load unchanged.
 
-use burn::module::{Module, Param, RunningState};
-use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
-use burn::tensor::module::{batch_norm, batch_norm_train};
-use burn::tensor::{Device, Tensor, TensorData};
-use rand::RngExt;
+mod networks;
+mod norm;
+
+pub use networks::{Discriminator, Generator};
+pub use norm::{BatchNorm2d, NormMode};
+
+use burn::tensor::Tensor;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::latent;
 
-const BN_EPSILON: f64 = 1e-5;
-const BN_MOMENTUM: f64 = 0.1;
-const LEAKY_SLOPE: f64 = 0.2;
 const INIT_STD: f32 = 0.02;
 
 /// Why a configuration or a set of weights was refused.
@@ -285,274 +283,11 @@ impl TensorSpec {
     }
 }
 
-/// How batch norm treats a forward pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NormMode {
-    /// Batch statistics, and the running statistics move towards them (training).
-    Train,
-    /// Batch statistics, running statistics untouched (measuring a training batch).
-    BatchStats,
-    /// Running statistics (inference).
-    Eval,
-}
-
-impl NormMode {
-    /// Burn's convention: a forward on an autodiff device is a training pass.
-    fn for_device(device: &Device) -> Self {
-        if device.is_autodiff() {
-            NormMode::Train
-        } else {
-            NormMode::Eval
-        }
-    }
-}
-
-/// Batch norm over channels, as PyTorch's `BatchNorm2d`: the running variance is updated with
-/// the unbiased batch variance (Burn's own `BatchNorm` uses the biased one), which the
-/// PyTorch parity of a training step needs.
-#[derive(Module, Debug)]
-pub struct BatchNorm2d {
-    pub gamma: Param<Tensor<1>>,
-    pub beta: Param<Tensor<1>>,
-    pub running_mean: RunningState<Tensor<1>>,
-    pub running_var: RunningState<Tensor<1>>,
-}
-
-impl BatchNorm2d {
-    pub fn forward(&self, x: Tensor<4>, mode: NormMode) -> Tensor<4> {
-        if mode == NormMode::Eval {
-            let device = x.device();
-            let mean = self.running_mean.value_sync().to_device(&device);
-            let var = self.running_var.value_sync().to_device(&device);
-            return batch_norm(x, self.gamma.val(), self.beta.val(), mean, var, BN_EPSILON);
-        }
-        let [b, _, h, w] = x.dims();
-        let result = batch_norm_train(x, self.gamma.val(), self.beta.val(), BN_EPSILON);
-        if mode == NormMode::Train {
-            let n = (b * h * w) as f64;
-            let unbiased = result.variance.mul_scalar(n / (n - 1.0).max(1.0));
-            let device = result.mean.device();
-            let mean = self.running_mean.value_sync().to_device(&device);
-            let var = self.running_var.value_sync().to_device(&device);
-            let mean = mean
-                .mul_scalar(1.0 - BN_MOMENTUM)
-                .add(result.mean.mul_scalar(BN_MOMENTUM));
-            let var = var
-                .mul_scalar(1.0 - BN_MOMENTUM)
-                .add(unbiased.mul_scalar(BN_MOMENTUM));
-            self.running_mean.update(mean.detach());
-            self.running_var.update(var.detach());
-        }
-        result.output
-    }
-}
-
-/// G: z `[B, latent]` → image `[B, C, S, S]` in [−1, 1].
-#[derive(Module, Debug)]
-pub struct Generator {
-    pub layers: Vec<ConvTranspose2d>,
-    pub norms: Vec<BatchNorm2d>,
-}
-
-/// D: image `[B, C, S, S]` → logit `[B]`; `D(x) = σ(logit)`.
-#[derive(Module, Debug)]
-pub struct Discriminator {
-    pub layers: Vec<Conv2d>,
-    pub norms: Vec<BatchNorm2d>,
-}
-
-impl Generator {
-    /// A freshly initialised generator; the same seed gives the same weights on every backend.
-    pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Result<Self, ModelError> {
-        let mut rng = latent::rng(seed ^ 0x6e6e_6765_6e65_7261);
-        let specs = config.generator_tensors();
-        let values: Vec<Vec<f32>> = specs.iter().map(|s| s.init(&mut rng)).collect();
-        Generator::from_values(config, values, device)
-    }
-
-    /// Builds G from values in [`ModelConfig::generator_tensors`] order (already validated).
-    pub fn from_values(
-        config: &ModelConfig,
-        values: Vec<Vec<f32>>,
-        device: &Device,
-    ) -> Result<Self, ModelError> {
-        config.validate()?;
-        let mut values = check_values(&config.generator_tensors(), values)?.into_iter();
-        let layers = config.generator_layers();
-        let (mut convs, mut norms) = (Vec::new(), Vec::new());
-        for (i, l) in layers.iter().enumerate() {
-            let weight = tensor4(
-                values.next(),
-                [l.input, l.output, l.kernel, l.kernel],
-                device,
-            );
-            convs.push(ConvTranspose2d {
-                weight: Param::from_tensor(weight),
-                bias: None,
-                stride: [l.stride; 2],
-                kernel_size: [l.kernel; 2],
-                dilation: [1, 1],
-                groups: 1,
-                padding: [l.padding; 2],
-                padding_out: [0, 0],
-                channels: [l.input, l.output],
-            });
-            if i + 1 < layers.len() {
-                norms.push(norm_from(&mut values, l.output, device));
-            }
-        }
-        Ok(Generator {
-            layers: convs,
-            norms,
-        })
-    }
-
-    /// Forward pass; batch norm trains on an autodiff device and uses running statistics otherwise.
-    pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
-        let mode = NormMode::for_device(&z.device());
-        self.forward_with(z, mode)
-    }
-
-    pub fn forward_with(&self, z: Tensor<2>, mode: NormMode) -> Tensor<4> {
-        let [b, n] = z.dims();
-        let mut x = z.reshape([b, n, 1, 1]);
-        for (conv, norm) in self.layers.iter().zip(&self.norms) {
-            x = relu(norm.forward(conv.forward(x), mode));
-        }
-        let last = self.layers.last().expect("a generator has layers");
-        tanh(last.forward(x))
-    }
-
-    /// All tensors, flattened, in [`ModelConfig::generator_tensors`] order (read them with
-    /// [`read_values`] or [`read_values_async`]).
-    pub fn flat_tensors(&self) -> Vec<Tensor<1>> {
-        let mut out = Vec::new();
-        for (i, conv) in self.layers.iter().enumerate() {
-            out.push(conv.weight.val().reshape([-1]));
-            if let Some(norm) = self.norms.get(i) {
-                out.extend(norm_tensors(norm));
-            }
-        }
-        out
-    }
-}
-
-impl Discriminator {
-    pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Result<Self, ModelError> {
-        let mut rng = latent::rng(seed ^ 0x6469_7363_7269_6d69);
-        let specs = config.discriminator_tensors();
-        let values: Vec<Vec<f32>> = specs.iter().map(|s| s.init(&mut rng)).collect();
-        Discriminator::from_values(config, values, device)
-    }
-
-    pub fn from_values(
-        config: &ModelConfig,
-        values: Vec<Vec<f32>>,
-        device: &Device,
-    ) -> Result<Self, ModelError> {
-        config.validate()?;
-        let mut values = check_values(&config.discriminator_tensors(), values)?.into_iter();
-        let layers = config.discriminator_layers();
-        let (mut convs, mut norms) = (Vec::new(), Vec::new());
-        for (j, l) in layers.iter().enumerate() {
-            let weight = tensor4(
-                values.next(),
-                [l.output, l.input, l.kernel, l.kernel],
-                device,
-            );
-            convs.push(Conv2d {
-                weight: Param::from_tensor(weight),
-                bias: None,
-                stride: [l.stride; 2],
-                kernel_size: [l.kernel; 2],
-                dilation: [1, 1],
-                groups: 1,
-                padding: burn::nn::PaddingConfig2d::Explicit(
-                    l.padding, l.padding, l.padding, l.padding,
-                ),
-            });
-            if j > 0 && j + 1 < layers.len() {
-                norms.push(norm_from(&mut values, l.output, device));
-            }
-        }
-        Ok(Discriminator {
-            layers: convs,
-            norms,
-        })
-    }
-
-    /// D's logits `[B]`.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
-        let mode = NormMode::for_device(&x.device());
-        self.forward_with(x, mode)
-    }
-
-    pub fn forward_with(&self, x: Tensor<4>, mode: NormMode) -> Tensor<1> {
-        let b = x.dims()[0];
-        let n = self.layers.len();
-        let mut x = leaky_relu(self.layers[0].forward(x), LEAKY_SLOPE);
-        for (conv, norm) in self.layers[1..n - 1].iter().zip(&self.norms) {
-            x = leaky_relu(norm.forward(conv.forward(x), mode), LEAKY_SLOPE);
-        }
-        self.layers[n - 1].forward(x).reshape([b])
-    }
-
-    /// D(x) = σ(logit), the probability that x is real.
-    pub fn probabilities(&self, x: Tensor<4>) -> Tensor<1> {
-        sigmoid(self.forward(x))
-    }
-
-    pub fn flat_tensors(&self) -> Vec<Tensor<1>> {
-        let mut out = Vec::new();
-        for (j, conv) in self.layers.iter().enumerate() {
-            out.push(conv.weight.val().reshape([-1]));
-            if j > 0 {
-                if let Some(norm) = self.norms.get(j - 1) {
-                    out.extend(norm_tensors(norm));
-                }
-            }
-        }
-        out
-    }
-}
-
-fn norm_tensors(norm: &BatchNorm2d) -> [Tensor<1>; 4] {
-    [
-        norm.gamma.val(),
-        norm.beta.val(),
-        norm.running_mean.value_sync(),
-        norm.running_var.value_sync(),
-    ]
-}
-
-fn tensor4(values: Option<Vec<f32>>, shape: [usize; 4], device: &Device) -> Tensor<4> {
-    Tensor::from_data(
-        TensorData::new(values.expect("count checked"), shape),
-        device,
-    )
-}
-
-fn norm_from(
-    values: &mut impl Iterator<Item = Vec<f32>>,
-    features: usize,
-    device: &Device,
-) -> BatchNorm2d {
-    let mut next = || {
-        Tensor::<1>::from_data(
-            TensorData::new(values.next().expect("count checked"), [features]),
-            device,
-        )
-    };
-    BatchNorm2d {
-        gamma: Param::from_tensor(next()),
-        beta: Param::from_tensor(next()),
-        running_mean: RunningState::new(next()),
-        running_var: RunningState::new(next()),
-    }
-}
-
 /// Checks count, lengths and finiteness before anything is built.
-fn check_values(specs: &[TensorSpec], values: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>, ModelError> {
+pub(crate) fn check_values(
+    specs: &[TensorSpec],
+    values: Vec<Vec<f32>>,
+) -> Result<Vec<Vec<f32>>, ModelError> {
     if values.len() != specs.len() {
         return Err(ModelError::Other(format!(
             "{} tensors given; this model has {}",
@@ -619,10 +354,4 @@ pub async fn read_values_async(
         data.try_into_vec::<f32>()
             .map_err(|e| ModelError::Other(format!("{e:?}")))?,
     ))
-}
-
-/// Unused-import guard for `RngExt` on targets where init draws through `Distribution`.
-#[allow(dead_code)]
-fn _uses(rng: &mut rand::rngs::Xoshiro256PlusPlus) -> f32 {
-    rng.random()
 }

@@ -1,0 +1,117 @@
+mod common;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use gan_playground::metrics::*;
+
+#[test]
+fn classifier_score_spans_one_to_the_number_of_classes() {
+    // Confident and evenly spread over 10 classes: the maximum, 10.
+    let mut confident = vec![0.0f32; 100 * 10];
+    (0..100).for_each(|i| confident[i * 10 + i % 10] = 1.0);
+    assert!((classifier_score(&confident, 10).unwrap() - 10.0).abs() < 1e-9);
+    // Confident but always the same class (mode collapse): 1.
+    let mut collapsed = vec![0.0f32; 100 * 10];
+    (0..100).for_each(|i| collapsed[i * 10 + 3] = 1.0);
+    assert!((classifier_score(&collapsed, 10).unwrap() - 1.0).abs() < 1e-9);
+    // Unsure about everything: 1.
+    assert!((classifier_score(&vec![0.1f32; 1000], 10).unwrap() - 1.0).abs() < 1e-6);
+    // Confident over two classes only: 2.
+    let mut two = vec![0.0f32; 100 * 10];
+    (0..100).for_each(|i| two[i * 10 + i % 2] = 1.0);
+    assert!((classifier_score(&two, 10).unwrap() - 2.0).abs() < 1e-9);
+    assert!(classifier_score(&[0.5; 7], 10).is_err());
+}
+
+#[test]
+fn symmetric_eigen_reconstructs_and_psd_sqrt_squares_back() {
+    let d = 6;
+    let mut rng = gan_playground::latent::rng(1);
+    let x =
+        gan_playground::latent::sample_with(gan_playground::latent::Prior::Normal, 40, d, &mut rng);
+    let m = FeatureStats::from_features(&x, d).unwrap().cov;
+    let (values, vectors) = symmetric_eigen(&m, d);
+    for i in 0..d {
+        for j in 0..d {
+            let r: f64 = (0..d)
+                .map(|k| vectors[i * d + k] * values[k] * vectors[j * d + k])
+                .sum();
+            assert!(
+                (r - m[i * d + j]).abs() < 1e-10,
+                "({i},{j}) {r} vs {}",
+                m[i * d + j]
+            );
+        }
+    }
+    let root = psd_sqrt(&m, d);
+    for i in 0..d {
+        for j in 0..d {
+            let sq: f64 = (0..d).map(|k| root[i * d + k] * root[k * d + j]).sum();
+            assert!((sq - m[i * d + j]).abs() < 1e-10);
+        }
+    }
+}
+
+#[test]
+fn frechet_distance_of_known_gaussians() {
+    let d = 4;
+    let n = 4000;
+    let a = gan_playground::latent::sample(gan_playground::latent::Prior::Normal, n, d, 1);
+    let b = gan_playground::latent::sample(gan_playground::latent::Prior::Normal, n, d, 2);
+    let sa = FeatureStats::from_features(&a, d).unwrap();
+    let sb = FeatureStats::from_features(&b, d).unwrap();
+    assert!(frechet_distance(&sa, &sa).unwrap() < 1e-9);
+    assert!(frechet_distance(&sa, &sb).unwrap() < 0.05);
+    // Shift every dimension by 1: distance ‖Δμ‖² = d.
+    let shifted: Vec<f32> = b.iter().map(|v| v + 1.0).collect();
+    let fd = frechet_distance(&sa, &FeatureStats::from_features(&shifted, d).unwrap()).unwrap();
+    assert!((fd - d as f64).abs() < 0.1, "{fd}");
+    // Scale by 2: covariance 4I vs I: Tr(I + 4I − 2·2I) = d.
+    let scaled: Vec<f32> = b.iter().map(|v| v * 2.0).collect();
+    let fd = frechet_distance(&sa, &FeatureStats::from_features(&scaled, d).unwrap()).unwrap();
+    assert!((fd - d as f64).abs() < 0.2, "{fd}");
+    assert!(FeatureStats::from_features(&a[..d], d).is_err());
+}
+
+#[test]
+fn a_briefly_trained_classifier_separates_real_digits_from_noise() {
+    let device = Device::flex();
+    let mut set = common::mnist_slice();
+    set.labels = Some(
+        gan_playground::data::ImageSet::from_idx_bytes(
+            &std::fs::read(common::MNIST_IMAGES).unwrap(),
+            Some(
+                &std::fs::read(common::MNIST_IMAGES.replace("images-idx3", "labels-idx1")).unwrap(),
+            ),
+        )
+        .unwrap()
+        .labels
+        .unwrap(),
+    );
+    let config = ClassifierConfig::default();
+    let classifier = train_classifier(&config, &set, 3, 50, 0, &device, |_, _, _| {}).unwrap();
+    let acc = accuracy(&classifier, &set, &device).unwrap();
+    assert!(acc > 0.8, "training accuracy {acc}");
+    let all: Vec<usize> = (0..500).collect();
+    let real = set.batch(&all, &device);
+    let (_, feats) = classify(&classifier, &real, 100).unwrap();
+    let reference = FeatureStats::from_features(&feats, config.features).unwrap();
+    let other: Vec<usize> = (500..1000).collect();
+    let real_q = quality(
+        &classifier,
+        &config,
+        &set.batch(&other, &device),
+        &reference,
+    )
+    .unwrap();
+    let noise =
+        gan_playground::latent::sample(gan_playground::latent::Prior::Uniform, 500, 28 * 28, 3);
+    let noise = Tensor::<4>::from_data(TensorData::new(noise, [500, 1, 28, 28]), &device);
+    let noise_q = quality(&classifier, &config, &noise, &reference).unwrap();
+    // Real digits: confident and varied; noise: one confused guess, far away in features.
+    assert!(real_q.classifier_score > 5.0, "{real_q:?}");
+    assert!(noise_q.classifier_score < 2.0, "{noise_q:?}");
+    assert!(
+        noise_q.frechet_distance > 10.0 * real_q.frechet_distance,
+        "{real_q:?} {noise_q:?}"
+    );
+}
