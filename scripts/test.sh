@@ -8,4 +8,8 @@ need_wasm_target
 echo "== wasm32 build (profile wasm)"
 cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm
 echo "== native tests"
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --locked --all-targets 2>&1 | tee "$log"
+# One closing line for the whole run (cargo prints one summary per test binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"

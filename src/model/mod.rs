@@ -283,6 +283,12 @@ impl TensorSpec {
     }
 }
 
+/// DCGAN-initialised values for `specs` from one seeded stream (G and D salt the seed apart).
+pub(crate) fn init_values(specs: &[TensorSpec], seed: u64) -> Vec<Vec<f32>> {
+    let mut rng = latent::rng(seed);
+    specs.iter().map(|s| s.init(&mut rng)).collect()
+}
+
 /// Checks count, lengths and finiteness before anything is built.
 pub(crate) fn check_values(
     specs: &[TensorSpec],

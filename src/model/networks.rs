@@ -6,8 +6,7 @@ use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::norm::{BatchNorm2d, NormMode, norm_from, norm_tensors};
-use super::{ModelConfig, ModelError, check_values};
-use crate::latent;
+use super::{ModelConfig, ModelError, check_values, init_values};
 
 const LEAKY_SLOPE: f64 = 0.2;
 
@@ -28,9 +27,7 @@ pub struct Discriminator {
 impl Generator {
     /// A freshly initialised generator; the same seed gives the same weights on every backend.
     pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Result<Self, ModelError> {
-        let mut rng = latent::rng(seed ^ 0x6e6e_6765_6e65_7261);
-        let specs = config.generator_tensors();
-        let values: Vec<Vec<f32>> = specs.iter().map(|s| s.init(&mut rng)).collect();
+        let values = init_values(&config.generator_tensors(), seed ^ 0x6e6e_6765_6e65_7261);
         Generator::from_values(config, values, device)
     }
 
@@ -103,9 +100,10 @@ impl Generator {
 
 impl Discriminator {
     pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Result<Self, ModelError> {
-        let mut rng = latent::rng(seed ^ 0x6469_7363_7269_6d69);
-        let specs = config.discriminator_tensors();
-        let values: Vec<Vec<f32>> = specs.iter().map(|s| s.init(&mut rng)).collect();
+        let values = init_values(
+            &config.discriminator_tensors(),
+            seed ^ 0x6469_7363_7269_6d69,
+        );
         Discriminator::from_values(config, values, device)
     }
 
