@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/setup.sh
 need_wasm_target
 echo "== wasm32 build (profile wasm)"
-cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm
+cargo build --locked --target wasm32-unknown-unknown --profile wasm
 echo "== native tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

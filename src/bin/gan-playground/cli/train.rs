@@ -14,7 +14,7 @@ use gan_playground::loss::GeneratorCost;
 use gan_playground::train::{TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::{Backend, ModelArgs, device, write_images};
+use super::{Backend, ModelArgs, device, write_images};
 
 #[derive(Args)]
 pub struct TrainArgs {

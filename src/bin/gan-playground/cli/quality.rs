@@ -15,7 +15,7 @@ use gan_playground::metrics::{
 use gan_playground::model::Generator;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::{Backend, device};
+use super::{Backend, device};
 
 #[derive(Args)]
 pub struct ClassifierArgs {

@@ -1,0 +1,257 @@
+//! The command line: train, generate and discriminate natively, on Burn's CPU backend (flex)
+//! by default or on wgpu (a GPU, or Vulkan such as Mesa lavapipe) with `--backend wgpu`.
+
+mod files;
+mod quality;
+mod train;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::{Device, Tensor, TensorData};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use gan_playground::checkpoint;
+use gan_playground::latent::{self, Prior};
+use gan_playground::model::{Discriminator, Generator, ModelConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "gan-playground",
+    version,
+    about = "Train and sample DCGANs with Burn"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a DCGAN on an idx image file; writes sample grids and resumable checkpoints.
+    Train(train::TrainArgs),
+    /// Generate images from generator weights, as a `.npy` array or a PNG grid.
+    Generate(GenerateArgs),
+    /// Score images with discriminator weights: D's probabilities (after the sigmoid).
+    Discriminate(DiscriminateArgs),
+    /// Train the quality classifier of a dataset (assets/weights/classifier-<dataset>.bpk).
+    Classifier(quality::ClassifierArgs),
+    /// Measure a generator: classifier score and Fréchet distance against the test set.
+    Eval(quality::EvalArgs),
+    /// Rewrite generator weights as float16 safetensors (what the page ships).
+    Export(quality::ExportArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Backend {
+    /// Burn's CPU backend: works on any machine.
+    Flex,
+    /// wgpu: a GPU through Vulkan / Metal / DX12 (or a software Vulkan such as lavapipe).
+    Wgpu,
+}
+
+pub fn device(backend: Backend) -> Result<Device> {
+    Ok(match backend {
+        Backend::Flex => Device::flex(),
+        Backend::Wgpu => Device::wgpu_options()
+            .init()
+            .map_err(|e| anyhow::anyhow!("no wgpu device: {e:?}"))?,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Arch {
+    /// pytorch/examples dcgan/main.py: 64x64, no biases; its state_dict loads as is.
+    PytorchDcgan,
+    /// The same recipe at 28, 32 or 64 pixels (`--image-size`).
+    Dcgan,
+}
+
+/// The sizes that pick a model; names follow dcgan/main.py.
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    #[arg(long, value_enum, default_value = "pytorch-dcgan")]
+    pub arch: Arch,
+    /// Image side for `--arch dcgan` (28, 32 or 64); pytorch-dcgan is always 64.
+    #[arg(long)]
+    pub image_size: Option<usize>,
+    /// Latent size.
+    #[arg(long, default_value_t = 100)]
+    pub nz: usize,
+    /// Generator width.
+    #[arg(long, default_value_t = 64)]
+    pub ngf: usize,
+    /// Discriminator width.
+    #[arg(long, default_value_t = 64)]
+    pub ndf: usize,
+    /// Image channels (1 grey, 3 RGB).
+    #[arg(long, default_value_t = 1)]
+    pub nc: usize,
+}
+
+impl ModelArgs {
+    pub fn config(&self, default_size: usize) -> Result<ModelConfig> {
+        let size = match (self.arch, self.image_size) {
+            (Arch::PytorchDcgan, Some(s)) if s != 64 => {
+                bail!("--arch pytorch-dcgan is 64x64; use --arch dcgan for {s}")
+            }
+            (Arch::PytorchDcgan, _) => 64,
+            (Arch::Dcgan, s) => s.unwrap_or(default_size),
+        };
+        Ok(ModelConfig::new(
+            size, self.nc, self.nz, self.ngf, self.ndf,
+        )?)
+    }
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Generator weights: `.safetensors` (pytorch-dcgan names) or `.bpk` (Burn record).
+    #[arg(long)]
+    weights: PathBuf,
+    /// float32 `.npy` of shape [B, nz] (or [B, nz, 1, 1]); otherwise z is drawn from --seed.
+    #[arg(long)]
+    z: Option<PathBuf>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How many samples to draw when no --z is given.
+    #[arg(long, default_value_t = 64)]
+    count: usize,
+    #[arg(long, default_value = "normal", value_parser = Prior::parse)]
+    prior: Prior,
+    /// `.npy` (float32 NCHW in [−1, 1]) or `.png` (a grid).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "flex")]
+    backend: Backend,
+}
+
+#[derive(Args)]
+struct DiscriminateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Discriminator weights: `.safetensors` or `.bpk`.
+    #[arg(long)]
+    weights: PathBuf,
+    /// float32 `.npy` images [B, C, S, S] in [−1, 1].
+    #[arg(long)]
+    images: PathBuf,
+    /// float32 `.npy` of D(x), shape [B].
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "flex")]
+    backend: Backend,
+}
+
+pub fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Generate(args) => generate(args),
+        Command::Discriminate(args) => discriminate(args),
+        Command::Classifier(args) => quality::train(args),
+        Command::Eval(args) => quality::eval(args),
+        Command::Export(args) => quality::export(args),
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn is_burn_record(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "bpk")
+}
+
+pub fn load_generator(config: &ModelConfig, path: &Path, device: &Device) -> Result<Generator> {
+    let bytes = read_file(path)?;
+    let g = if is_burn_record(path) {
+        checkpoint::generator_from_burn(config, &bytes, device)
+    } else {
+        checkpoint::generator_from_safetensors(config, &bytes, device)
+    };
+    g.with_context(|| format!("cannot load generator weights {}", path.display()))
+}
+
+fn generate(args: GenerateArgs) -> Result<()> {
+    let config = args.model.config(28)?;
+    let device = device(args.backend)?;
+    let generator = load_generator(&config, &args.weights, &device)?;
+    let z = match &args.z {
+        Some(path) => {
+            let (shape, values) = files::read_npy_f32(path)?;
+            match shape.as_slice() {
+                [_, n] | [_, n, 1, 1] if *n == config.latent => values,
+                _ => bail!(
+                    "{} has shape {shape:?}; expected [B, {}]",
+                    path.display(),
+                    config.latent
+                ),
+            }
+        }
+        None => latent::sample(args.prior, args.count, config.latent, args.seed),
+    };
+    let b = z.len() / config.latent;
+    if b == 0 {
+        bail!("no latent vectors to generate from");
+    }
+    let images = generator.forward(Tensor::from_data(
+        TensorData::new(z, [b, config.latent]),
+        &device,
+    ));
+    let dims = images.dims();
+    let values: Vec<f32> = images
+        .into_data()
+        .try_into_vec()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    write_images(&args.out, dims, &values)
+}
+
+pub fn write_images(out: &Path, dims: [usize; 4], values: &[f32]) -> Result<()> {
+    match out.extension().and_then(|e| e.to_str()) {
+        Some("npy") => files::write_npy_f32(out, &dims, values),
+        Some("png") => files::write_png_grid(out, dims, values),
+        _ => bail!("--out must end in .npy or .png"),
+    }
+}
+
+fn discriminate(args: DiscriminateArgs) -> Result<()> {
+    let config = args.model.config(28)?;
+    let device = device(args.backend)?;
+    let bytes = read_file(&args.weights)?;
+    let discriminator: Discriminator = if is_burn_record(&args.weights) {
+        checkpoint::discriminator_from_burn(&config, &bytes, &device)
+    } else {
+        checkpoint::discriminator_from_safetensors(&config, &bytes, &device)
+    }
+    .with_context(|| {
+        format!(
+            "cannot load discriminator weights {}",
+            args.weights.display()
+        )
+    })?;
+    let (shape, values) = files::read_npy_f32(&args.images)?;
+    let s = config.image_size;
+    let b = match shape.as_slice() {
+        [b, c, h, w] if *c == config.channels && *h == s && *w == s && *b > 0 => *b,
+        _ => bail!(
+            "{} has shape {shape:?}; expected [B, {}, {s}, {s}]",
+            args.images.display(),
+            config.channels
+        ),
+    };
+    let x = Tensor::<4>::from_data(TensorData::new(values, [b, config.channels, s, s]), &device);
+    let probs: Vec<f32> = discriminator
+        .probabilities(x)
+        .into_data()
+        .try_into_vec()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    files::write_npy_f32(&args.out, &[b], &probs)
+}
