@@ -8,7 +8,7 @@ use gan_playground::checkpoint::{
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{Prior, sample};
 use gan_playground::metrics::{
-    Classifier, ClassifierConfig, FeatureStats, Quality, classify, quality,
+    Classifier, ClassifierConfig, FeatureStats, Quality, quality, reference_stats,
 };
 
 fn asset(path: &str) -> Vec<u8> {
@@ -47,9 +47,14 @@ fn setup(dataset: &str, subset: &str) -> Setup {
 impl Setup {
     fn reference(&self, range: std::ops::Range<usize>) -> FeatureStats {
         let idx: Vec<usize> = range.collect();
-        let (_, feats) =
-            classify(&self.classifier, &self.set.batch(&idx, &self.device), 1000).unwrap();
-        FeatureStats::from_features(&feats, self.config.features).unwrap()
+        reference_stats(
+            &self.classifier,
+            &self.config,
+            &self.set,
+            &idx,
+            &self.device,
+        )
+        .unwrap()
     }
 
     /// The recorded recipe: 500 samples from seed 0 (normal prior) against the whole subset.

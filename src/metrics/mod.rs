@@ -109,6 +109,23 @@ pub fn classify(
     Ok((probs, feats))
 }
 
+/// Gaussian statistics of the classifier's features over images `indices` of `set` (the
+/// reference a Fréchet distance is taken against), in batches so no more than a thousand
+/// images are on the device at once.
+pub fn reference_stats(
+    classifier: &Classifier,
+    config: &ClassifierConfig,
+    set: &ImageSet,
+    indices: &[usize],
+    device: &Device,
+) -> Result<FeatureStats, ModelError> {
+    let mut feats = Vec::new();
+    for chunk in indices.chunks(1000) {
+        feats.extend(classify(classifier, &set.batch(chunk, device), 1000)?.1);
+    }
+    FeatureStats::from_features(&feats, config.features).map_err(ModelError::Other)
+}
+
 /// The two numbers for a set of images.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Quality {

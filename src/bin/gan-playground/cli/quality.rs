@@ -10,7 +10,7 @@ use gan_playground::checkpoint::{self, infer_generator_config};
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::metrics::{
-    Classifier, ClassifierConfig, FeatureStats, accuracy, classify, quality, train_classifier,
+    Classifier, ClassifierConfig, accuracy, quality, reference_stats, train_classifier,
 };
 use gan_playground::model::Generator;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -199,12 +199,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     )?;
     // The reference: the classifier's features of the whole test set.
     let all: Vec<usize> = (0..test.count).collect();
-    let mut feats = Vec::new();
-    for chunk in all.chunks(1000) {
-        feats.extend(classify(&classifier, &test.batch(chunk, &device), 1000)?.1);
-    }
-    let reference =
-        FeatureStats::from_features(&feats, config.features).map_err(anyhow::Error::msg)?;
+    let reference = reference_stats(&classifier, &config, &test, &all, &device)?;
 
     let (what, images) = if args.real {
         let train = load_set(&args.dataset, "train")?;
