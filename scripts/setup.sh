@@ -30,3 +30,13 @@ need_web_tools() {
   # Trunk runs offline: every crate must already be in cargo's cache.
   cargo fetch --locked
 }
+
+need_chromium() {
+  # Debian's Chromium (and its chromedriver for wasm-bindgen-test); never a downloaded browser.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y chromium chromium-driver ||
+      { $sudo apt-get update && $sudo apt-get install -y chromium chromium-driver; }
+  fi
+}

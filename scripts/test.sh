@@ -1,15 +1,42 @@
 #!/usr/bin/env bash
-# Runs every test: builds the crate for wasm32 (what the page runs), then the native tests
-# (unit, PyTorch parity, training, checkpoints, CLI). Installs what is missing first.
-set -euo pipefail
+# Runs every test, installing what is missing first:
+#   1. the page as it ships (trunk build: Rust → wasm32, wasm-bindgen, wasm-opt),
+#   2. the wasm API in headless Chromium (wasm-bindgen-test, WebGPU and CPU),
+#   3. the native tests (unit, PyTorch parity, training, checkpoints, CLI, quality),
+#   4. the page end to end in headless Chromium (playwright-core, tests/e2e).
+# Every stage runs even if an earlier one failed; the last line sums them all up.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
+set -e
 need_wasm_target
-echo "== wasm32 build (profile wasm)"
-cargo build --locked --target wasm32-unknown-unknown --profile wasm
-echo "== native tests"
+need_npm_packages
+need_web_tools
+need_chromium
+set +e
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --locked --all-targets 2>&1 | tee "$log"
-# One closing line for the whole run (cargo prints one summary per test binary).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"
+failed=0
+stage() {
+  echo "== $1"
+  shift
+  "$@" 2>&1 | tee -a "$log" || { echo "!! stage failed: $*"; failed=1; }
+}
+
+stage "wasm32 build of every target (profile wasm)" \
+  cargo build --locked --target wasm32-unknown-unknown --profile wasm
+stage "the page (trunk build)" trunk build
+stage "wasm API in headless Chromium (wasm-bindgen-test)" \
+  env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER="$(command -v chromedriver)" \
+  cargo test --locked --target wasm32-unknown-unknown --profile wasm --test web
+stage "native tests" cargo test --locked --all-targets
+stage "the page end to end (playwright-core, Chromium)" \
+  node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
+# One closing line for the whole run: cargo prints one summary per test binary, node its own.
+awk '/^test result:/ { p += $4; f += $6 }
+     /^ℹ pass / { p += $3 } /^ℹ fail / { f += $3 }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
+[ "$failed" = 0 ]

@@ -246,6 +246,30 @@ pub fn denormalise(value: f32) -> u8 {
     ((value.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8
 }
 
+/// Images `[count, channels, size, size]` in [−1, 1] → RGBA bytes, image after image, each
+/// row-major `size × size × 4` (grey repeats into R, G and B; alpha is opaque). This is the
+/// layout of a canvas `ImageData`.
+pub fn to_rgba(values: &[f32], channels: usize, size: usize) -> Result<Vec<u8>, DataError> {
+    let plane = size * size;
+    if !(channels == 1 || channels == 3) || plane == 0 || values.len() % (channels * plane) != 0 {
+        return Err(DataError::Shape(format!(
+            "{} values are not whole {channels}×{size}×{size} images",
+            values.len()
+        )));
+    }
+    let count = values.len() / (channels * plane);
+    let mut out = Vec::with_capacity(count * plane * 4);
+    for image in values.chunks_exact(channels * plane) {
+        for p in 0..plane {
+            for c in 0..3 {
+                out.push(denormalise(image[(c % channels) * plane + p]));
+            }
+            out.push(255);
+        }
+    }
+    Ok(out)
+}
+
 /// Which images make up batch number `step` when a shuffled epoch of `count` images is cut
 /// into batches of `batch_size` (the incomplete tail is dropped). A pure function of
 /// `(seed, step)`, so a resumed run sees exactly the batches it would have seen.

@@ -187,6 +187,12 @@ pub fn encode(z: &[f32]) -> String {
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// z as a link stores it (each value rounded to f16): the page shows exactly the z it can
+/// share, so a copied link reproduces the very same pixels.
+pub fn quantize(z: &[f32]) -> Vec<f32> {
+    z.iter().map(|v| f16::from_f32(*v).to_f32()).collect()
+}
+
 /// Inverse of [`encode`]; every malformed string is an error, never a panic. With
 /// `expected_dim`, the length must match the model's latent size.
 pub fn decode(code: &str, expected_dim: Option<usize>) -> Result<Vec<f32>, LatentError> {

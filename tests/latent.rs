@@ -93,6 +93,9 @@ fn url_encoding_round_trips_compactly() {
     }
     // Decoding is idempotent on its own output.
     assert_eq!(decode(&encode(&back), Some(100)).unwrap(), back);
+    // What the page shows (quantize) is exactly what the link brings back.
+    assert_eq!(quantize(&z), back);
+    assert_ne!(quantize(&z), z);
 }
 
 #[test]

@@ -1,12 +1,16 @@
 //! The wasm boundary: the only module that knows about JavaScript.
 //!
-//! Every export returns `Result`, so an error reaches the page as a rejected promise or a
-//! thrown `Error` with a message instead of a panic that would kill the module.
+//! Every export returns `Result` (or a `Promise` that rejects), so an error reaches the page
+//! as an `Error` with a message instead of a panic that would kill the module.
+
+mod engine;
 
 use wasm_bindgen::prelude::*;
 
-use crate::latent;
+use crate::latent::{self, Prior};
 use crate::loss::{GeneratorCost, cost_curve};
+
+pub use engine::{Engine, LoadedGenerator};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -17,11 +21,45 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+fn prior(name: &str) -> Result<Prior, JsError> {
+    Prior::parse(name).map_err(|e| JsError::new(&e))
+}
+
+fn same_length(a: &[f32], b: &[f32]) -> Result<(), JsError> {
+    if a.len() == b.len() && !a.is_empty() && a.len() <= latent::MAX_DIM {
+        Ok(())
+    } else {
+        Err(JsError::new(&format!(
+            "latent vectors must have the same length (1 to {}): got {} and {}",
+            latent::MAX_DIM,
+            a.len(),
+            b.len()
+        )))
+    }
+}
+
 /// The theory curve of a generator cost: `points` samples over [0, 1] with value and slopes.
 #[wasm_bindgen(js_name = costCurve)]
 pub fn cost_curve_js(cost: &str, points: usize) -> Result<JsValue, JsError> {
     let cost = GeneratorCost::parse(cost).map_err(js_error)?;
     serde_wasm_bindgen::to_value(&cost_curve(cost, points.min(10_000))).map_err(js_error)
+}
+
+/// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;
+/// a file that is not a DCGAN generator is an error.
+#[wasm_bindgen(js_name = describeGenerator)]
+pub fn describe_generator(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let config = crate::checkpoint::infer_generator_config(bytes).map_err(js_error)?;
+    let out = js_sys::Object::new();
+    for (key, value) in [
+        ("latent", config.latent),
+        ("imageSize", config.image_size),
+        ("channels", config.channels),
+    ] {
+        js_sys::Reflect::set(&out, &key.into(), &(value as f64).into())
+            .map_err(|_| JsError::new("could not build the description"))?;
+    }
+    Ok(out.into())
 }
 
 /// Decodes a latent code from a URL; a malformed one is a thrown error with the reason.
@@ -33,4 +71,82 @@ pub fn decode_latent(code: &str, dim: usize) -> Result<Vec<f32>, JsError> {
 #[wasm_bindgen(js_name = encodeLatent)]
 pub fn encode_latent(z: Vec<f32>) -> String {
     latent::encode(&z)
+}
+
+/// z rounded to what a link holds (f16), so the image on screen is the one a link reproduces.
+#[wasm_bindgen(js_name = quantizeLatent)]
+pub fn quantize_latent(z: Vec<f32>) -> Vec<f32> {
+    latent::quantize(&z)
+}
+
+/// `count` latent vectors `[count, dim]` from the prior; the same seed gives the same z as
+/// the CLI. Seeds are u32 on this side so JavaScript numbers hold them exactly.
+#[wasm_bindgen(js_name = sampleLatent)]
+pub fn sample_latent(
+    prior_name: &str,
+    count: usize,
+    dim: usize,
+    seed: u32,
+) -> Result<Vec<f32>, JsError> {
+    if count == 0 || count > 1024 || dim == 0 || dim > latent::MAX_DIM {
+        return Err(JsError::new(&format!(
+            "asked for {count} latent vectors of {dim} values (1 to 1024 of 1 to {})",
+            latent::MAX_DIM
+        )));
+    }
+    Ok(latent::sample(prior(prior_name)?, count, dim, seed.into()))
+}
+
+/// `[low, high]` a slider for one dimension spans.
+#[wasm_bindgen(js_name = sliderRange)]
+pub fn slider_range(prior_name: &str) -> Result<Vec<f32>, JsError> {
+    let (low, high) = prior(prior_name)?.slider_range();
+    Ok(vec![low, high])
+}
+
+/// √E‖z‖²: where samples' norms concentrate.
+#[wasm_bindgen(js_name = typicalNorm)]
+pub fn typical_norm(prior_name: &str, dim: usize) -> Result<f32, JsError> {
+    Ok(prior(prior_name)?.typical_norm(dim))
+}
+
+#[wasm_bindgen(js_name = latentNorm)]
+pub fn latent_norm(z: Vec<f32>) -> f32 {
+    latent::norm(&z)
+}
+
+/// Interpolates from `a` to `b` at `t` in [0, 1]; `mode` is `lerp` or `slerp`.
+#[wasm_bindgen]
+pub fn interpolate(mode: &str, a: Vec<f32>, b: Vec<f32>, t: f32) -> Result<Vec<f32>, JsError> {
+    same_length(&a, &b)?;
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    match mode {
+        "lerp" => Ok(latent::lerp(&a, &b, t)),
+        "slerp" => Ok(latent::slerp(&a, &b, t)),
+        _ => Err(JsError::new(&format!(
+            "unknown interpolation {mode:?}: expected lerp or slerp"
+        ))),
+    }
+}
+
+/// One step of the prior-preserving random walk, seeded so a walk can be replayed.
+#[wasm_bindgen(js_name = randomWalkStep)]
+pub fn random_walk_step(
+    z: Vec<f32>,
+    prior_name: &str,
+    step: f32,
+    seed: u32,
+) -> Result<Vec<f32>, JsError> {
+    same_length(&z, &z)?;
+    let step = if step.is_finite() { step } else { 0.0 };
+    Ok(latent::random_walk_step(
+        &z,
+        prior(prior_name)?,
+        step,
+        &mut latent::rng(seed.into()),
+    ))
 }

@@ -1,0 +1,94 @@
+// Serves dist/ (what Trunk built) on 127.0.0.1 and opens it in Debian's Chromium, collecting
+// console errors and every request that leaves the page's origin.
+
+import { createServer } from "node:http";
+import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { chromium } from "playwright-core";
+
+const TYPES = {
+  ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+  ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png",
+};
+
+export async function serveDist(root = "dist") {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    const file = path.endsWith("/") ? `${path}index.html` : path;
+    try {
+      const body = await readFile(join(root, file));
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+const FLAGS = ["--no-sandbox", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync"];
+
+export async function launch({ webgpu = true } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "gan-playground-e2e-"));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: webgpu ? [...FLAGS, "--enable-unsafe-webgpu"] : FLAGS,
+    acceptDownloads: true,
+  });
+  const errors = [], requests = [];
+  context.on("request", (r) => requests.push(r.url()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(e.message));
+  return {
+    page, errors, requests,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Loads `url` and waits until the page says it is ready (model loaded, first image drawn);
+// fails at once on a page error instead of waiting out the timeout.
+export async function openReady(page, url, errors) {
+  await page.goto(url);
+  await waitReady(page, errors);
+}
+
+export async function waitReady(page, errors = []) {
+  const deadline = Date.now() + 240_000;
+  await page.waitForTimeout(100);
+  while (await page.evaluate(() => document.body.dataset.ready !== "true")) {
+    if (errors.length) throw new Error(`page errors while loading: ${errors.join("; ")}`);
+    if (Date.now() > deadline) throw new Error("the page did not become ready in 240 s");
+    await page.waitForTimeout(250);
+  }
+}
+
+export function canvasPixels(page, selector = "#sample") {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+  }, selector);
+}
+
+export function frames(page) {
+  return page.evaluate(() => Number(document.getElementById("sample").dataset.frames ?? 0));
+}
+
+// Waits until the sample canvas has drawn more than `count` frames and nothing is queued.
+export async function nextFrame(page, count) {
+  await page.waitForFunction((n) => Number(document.getElementById("sample").dataset.frames ?? 0) > n,
+    count, { timeout: 120_000 });
+  await page.waitForTimeout(300);
+}
+
+export function maxDifference(a, b) {
+  if (a.length !== b.length) return Infinity;
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}

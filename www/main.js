@@ -1,0 +1,181 @@
+// Boots the page: loads the wasm core, picks a backend, loads the model named in the URL hash
+// and wires the panels together. The URL holds the model and z (#model=…&z=…), so a copied
+// link reproduces the image; ?backend=auto|webgpu|cpu forces where the model runs.
+
+import { BACKENDS, selectEngine } from "./backend.js";
+import { Renderer } from "./render.js";
+import { LatentPanel } from "./latent.js";
+import { GridPanel } from "./grid.js";
+import { InterpolationPanel } from "./interpolate.js";
+import { savePng, scaled } from "./export.js";
+
+const $ = (id) => document.getElementById(id);
+
+function wasmReady() {
+  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
+  return new Promise((resolve) =>
+    addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true }));
+}
+
+function progress(text) {
+  $("progress-label").textContent = text;
+  $("progress-line").hidden = text === null;
+}
+
+function showError(text) {
+  $("error").textContent = text;
+  $("error").hidden = !text;
+}
+
+function showBanner(text) {
+  $("banner").textContent = text ?? "";
+  $("banner").hidden = !text;
+}
+
+async function fetchBytes(url, label) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${label}: ${url} answered ${response.status}`);
+  const total = Number(response.headers.get("content-length")) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+    progress(`${label}: ${(got / 1024).toFixed(0)} of ${total ? (total / 1024).toFixed(0) : "?"} KB`);
+    if (total) $("progress").value = got / total;
+  }
+  $("progress").removeAttribute("value");
+  const bytes = new Uint8Array(got);
+  chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+  return bytes;
+}
+
+// #model=mnist&z=z1… → { model, code, problem }; a malformed hash gives a problem to show.
+function readHash(models) {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const model = params.get("model");
+  const problem = model !== null && !models.some((m) => m.id === model)
+    ? `The link names an unknown model “${model}”.` : null;
+  return { model: problem ? null : model, code: params.get("z"), problem };
+}
+
+function backendWanted() {
+  const want = new URLSearchParams(location.search).get("backend") ?? "auto";
+  if (BACKENDS.includes(want)) return { want };
+  return { want: "auto", problem: `Unknown backend “${want}” in the URL (expected auto, webgpu or cpu); measuring instead.` };
+}
+
+const wasm = await wasmReady();
+const manifest = await (await fetch("weights/models.json")).json();
+const state = { wasm, weights: new Map(), model: null, generator: null, hashTimer: 0 };
+
+const renderer = new Renderer($("sample"), {
+  onFrame: ({ ms, fps }) => {
+    $("speed").textContent = `${ms.toFixed(1)} ms per generation · ${fps} frames/s`;
+    clearTimeout(state.hashTimer);
+    state.hashTimer = setTimeout(writeHash, 200);
+  },
+  onError: (e) => showError(`Generation failed: ${e.message}`),
+});
+const latent = new LatentPanel(wasm, { onChange: (z) => renderer.request(z), onMessage: showError });
+const grid = new GridPanel(wasm, {
+  onPick: (z) => latent.set(z),
+  onError: (e) => showError(`The grid failed: ${e.message}`),
+});
+const interpolation = new InterpolationPanel(wasm, {
+  getZ: () => latent.z, setZ: (z) => latent.set(z), sampleCanvas: $("sample"),
+  onError: (e) => showError(e.message),
+});
+
+function writeHash() {
+  const hash = `#model=${state.model.id}&z=${wasm.encodeLatent(latent.z)}`;
+  history.replaceState(null, "", hash);
+  $("share").href = hash;
+}
+
+async function weightsOf(model) {
+  if (!state.weights.has(model.id)) {
+    state.weights.set(model.id, await fetchBytes(`weights/${model.weights}`, `Loading ${model.name} weights`));
+  }
+  return state.weights.get(model.id);
+}
+
+// Loads `model` on the wanted backend (choosing it if needed); `code` is a latent from a link.
+async function activate(model, want, code) {
+  const bytes = await weightsOf(model);
+  let z;
+  let generator, label, banner;
+  if (!state.engine || state.want !== want) {
+    const { latent: dim } = wasm.describeGenerator(bytes);
+    const probeZ = wasm.sampleLatent(model.prior, 1, dim, 0);
+    ({ engine: state.engine, generator, label, banner } =
+      await selectEngine(wasm, want, bytes, probeZ, progress));
+    state.want = want;
+    $("backend").textContent = label;
+    showBanner(banner);
+  } else {
+    generator = state.engine.loadGenerator(bytes);
+  }
+  state.model = model;
+  state.generator = generator;
+  $("model").value = model.id;
+  document.body.dataset.backend = state.engine.backend;
+  renderer.setGenerator(generator);
+  latent.configure(model.prior, generator.latent);
+  if (code) {
+    try {
+      z = wasm.decodeLatent(code, generator.latent);
+    } catch (e) {
+      showError(`This link's latent code could not be read (${e.message}). Showing the default sample instead.`);
+    }
+  }
+  z ??= wasm.sampleLatent(model.prior, 1, generator.latent, latent.seed());
+  latent.set(z);
+  interpolation.configure(model.prior, generator.latent, latent.seed());
+  grid.configure(model.prior, generator.latent, generator);
+  await grid.refresh();
+  progress(null);
+  document.body.dataset.ready = "true";
+}
+
+for (const m of manifest.models) $("model").append(new Option(m.name, m.id));
+const hash = readHash(manifest.models);
+const backend = backendWanted();
+$("backend-choice").value = backend.want;
+showError([hash.problem, backend.problem].filter(Boolean).join(" "));
+const byId = (id) => manifest.models.find((m) => m.id === id);
+
+async function guarded(task) {
+  document.body.dataset.ready = "false";
+  try {
+    await task();
+  } catch (e) {
+    progress(null);
+    showError(e.message);
+  }
+}
+
+$("model").addEventListener("change", () => guarded(() => {
+  showError("");
+  return activate(byId($("model").value), state.want);
+}));
+$("backend-choice").addEventListener("change", () => guarded(() => {
+  const want = $("backend-choice").value;
+  const url = new URL(location.href);
+  url.searchParams.set("backend", want);
+  history.replaceState(null, "", url);
+  state.engine = null;
+  return activate(state.model, want, wasm.encodeLatent(latent.z));
+}));
+$("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8), `${state.model.id}.png`));
+// A link pasted into this tab changes only the hash; the page's own updates use
+// replaceState, which fires no hashchange.
+addEventListener("hashchange", () => guarded(async () => {
+  const link = readHash(manifest.models);
+  showError(link.problem ?? "");
+  await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
+}));
+await guarded(() => activate(byId(hash.model ?? manifest.default), backend.want, hash.code));
