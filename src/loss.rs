@@ -144,16 +144,18 @@ pub struct CurvePoint {
 pub fn cost_curve(cost: GeneratorCost, points: usize) -> Vec<CurvePoint> {
     let n = points.max(2);
     (0..n)
-        .map(|i| {
-            let d = i as f64 / (n - 1) as f64;
-            let logit = logit_f64(d);
-            CurvePoint {
-                d,
-                logit,
-                cost: cost_of_d(cost, d),
-                slope_d: slope_wrt_d(cost, d),
-                slope_logit: slope_wrt_logit(cost, logit),
-            }
-        })
+        .map(|i| curve_point(cost, i as f64 / (n - 1) as f64))
         .collect()
+}
+
+/// One point of the curve: value and both slopes at D(G(z)) = `d`.
+pub fn curve_point(cost: GeneratorCost, d: f64) -> CurvePoint {
+    let logit = logit_f64(d);
+    CurvePoint {
+        d,
+        logit,
+        cost: cost_of_d(cost, d),
+        slope_d: slope_wrt_d(cost, d),
+        slope_logit: slope_wrt_logit(cost, logit),
+    }
 }

@@ -202,7 +202,9 @@ pub struct GeneratorStep {
     pub grad_norm: Tensor<1>,
 }
 
-/// A generator, a discriminator, their optimizers and where the run is.
+/// A generator, a discriminator, their optimizers and where the run is. A clone is an
+/// independent run from the same state (parameters and optimizer moments).
+#[derive(Clone)]
 pub struct Trainer {
     pub model: ModelConfig,
     pub config: TrainConfig,
@@ -295,8 +297,8 @@ impl Trainer {
         }
     }
 
-    /// A full iteration on batches of `data` (which must match the model's image shape).
-    pub fn iteration(&mut self, data: &ImageSet) -> Result<PendingStats, ModelError> {
+    /// Refuses a dataset whose images do not fit the model.
+    fn check_data(&self, data: &ImageSet) -> Result<(), ModelError> {
         if data.channels != self.model.channels
             || data.size != self.model.image_size
             || data.count == 0
@@ -312,6 +314,36 @@ impl Trainer {
                 self.model.image_size
             )));
         }
+        Ok(())
+    }
+
+    /// Discriminator-only steps `from..from + steps` before training proper: D starts ahead,
+    /// so D(G(z)) sits near 0, where the saturating cost gives G almost no gradient. Each step's
+    /// batch and z are a function of (seed, step), so the head start can be taken in pieces and
+    /// leaves the run's own data order unchanged; nothing is read back.
+    pub fn discriminator_head_start(
+        &mut self,
+        data: &ImageSet,
+        from: usize,
+        steps: usize,
+    ) -> Result<(), ModelError> {
+        self.check_data(data)?;
+        const HEAD: u64 = 0x4845_4144_5354_4152;
+        let b = self.config.batch_size;
+        for step in from as u64..(from + steps) as u64 {
+            let indices = data::batch_indices(data.count, b, self.config.seed ^ HEAD, step);
+            let real = data.batch(&indices, &self.device);
+            let mut rng = latent::rng(self.config.seed ^ HEAD ^ step.wrapping_mul(0x9E37_79B9));
+            let z = latent::sample_with(self.config.prior, b, self.model.latent, &mut rng);
+            let z = self.latent_batch(z);
+            self.discriminator_step(real, z);
+        }
+        Ok(())
+    }
+
+    /// A full iteration on batches of `data` (which must match the model's image shape).
+    pub fn iteration(&mut self, data: &ImageSet) -> Result<PendingStats, ModelError> {
+        self.check_data(data)?;
         let (k, m, b) = (
             self.config.d_steps,
             self.config.g_steps,

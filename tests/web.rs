@@ -31,6 +31,7 @@ fn z(count: usize) -> Vec<f32> {
 
 #[wasm_bindgen_test]
 async fn cpu_generates_rgba_images() {
+    web::start();
     let rgba = generate(&Engine::cpu(), MNIST, z(3)).await.unwrap();
     assert_eq!(rgba.len(), 3 * 28 * 28 * 4);
     assert!(
@@ -48,6 +49,7 @@ async fn cpu_generates_rgba_images() {
 
 #[wasm_bindgen_test]
 async fn webgpu_matches_cpu() {
+    web::start();
     // Chromium here has WebGPU only with --enable-unsafe-webgpu (webdriver.json passes it).
     let engine = Engine::webgpu().await.map_err(JsValue::from).unwrap();
     assert_eq!(engine.backend(), "webgpu");
@@ -66,6 +68,7 @@ async fn webgpu_matches_cpu() {
 
 #[wasm_bindgen_test]
 async fn bad_input_is_a_rejection_with_a_message() {
+    web::start();
     let engine = Engine::cpu();
     let bad = engine.load_generator(b"not a safetensors file").map(|_| ());
     assert!(bad.is_err());
@@ -83,6 +86,7 @@ async fn bad_input_is_a_rejection_with_a_message() {
 
 #[wasm_bindgen_test]
 fn latent_helpers_agree_with_the_core() {
+    web::start();
     let a = z(1);
     let code = web::encode_latent(a.clone());
     let back = web::decode_latent(&code, 100)
@@ -103,4 +107,61 @@ fn latent_helpers_agree_with_the_core() {
         .map_err(JsValue::from)
         .unwrap();
     assert_ne!(walked, a);
+}
+
+async fn lab_step(engine: &Engine) -> Result<Vec<(f64, f64)>, JsValue> {
+    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
+    let data = web::LabData::decode(images).map_err(JsValue::from)?;
+    let options = js_sys::JSON::parse(r#"{"headStart": 3, "batchSize": 4, "width": 4}"#)?;
+    let mut lab = web::Lab::create(engine, &data, options).map_err(JsValue::from)?;
+    while lab.head_start(2).map_err(JsValue::from)? > 0 {}
+    let stats = js_sys::Array::from(&JsFuture::from(lab.step()).await?);
+    let samples = Uint8ClampedArray::from(JsFuture::from(lab.samples()).await?);
+    assert_eq!(samples.length(), 2 * 16 * 28 * 28 * 4);
+    stats
+        .iter()
+        .map(|s| {
+            let get = |k: &str| js_sys::Reflect::get(&s, &k.into()).map(|v| v.as_f64().unwrap());
+            Ok((get("d_loss")?, get("g_grad_norm")?))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn loss_lab_steps_alike_on_webgpu_and_cpu() {
+    web::start();
+    let cpu = lab_step(&Engine::cpu()).await.unwrap();
+    let gpu = lab_step(&Engine::webgpu().await.map_err(JsValue::from).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(cpu.len(), 2);
+    // Same start: both runs' D loss agree; the costs differ, so the gradients do too.
+    assert_eq!(cpu[0].0, cpu[1].0);
+    assert_ne!(cpu[0].1, cpu[1].1);
+    for (c, g) in cpu.iter().zip(&gpu) {
+        assert!(
+            (c.0 - g.0).abs() < 1e-3 * c.0.abs().max(1.0),
+            "{c:?} vs {g:?}"
+        );
+        assert!(
+            (c.1 - g.1).abs() < 1e-2 * c.1.abs().max(1.0),
+            "{c:?} vs {g:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn lab_refuses_bad_options() {
+    web::start();
+    let data = web::LabData::decode(b"junk");
+    assert!(data.is_err());
+    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
+    let data = web::LabData::decode(images).map_err(JsValue::from).unwrap();
+    for bad in [r#"{"lr": -1}"#, r#"{"width": 1000}"#, r#"{"batchSize": 0}"#] {
+        let options = js_sys::JSON::parse(bad).unwrap();
+        assert!(
+            web::Lab::create(&Engine::cpu(), &data, options).is_err(),
+            "{bad}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
+import { LossLab } from "./losslab.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -88,6 +89,16 @@ const grid = new GridPanel(wasm, {
 const interpolation = new InterpolationPanel(wasm, {
   getZ: () => latent.z, setZ: (z) => latent.set(z), sampleCanvas: $("sample"),
   onError: (e) => showError(e.message),
+});
+
+const lab = new LossLab(wasm, {
+  getEngine: () => state.engine,
+  fetchBytes: async (url, label) => {
+    const bytes = await fetchBytes(url, label);
+    progress(null);
+    return bytes;
+  },
+  onError: (e) => showError(`Loss lab: ${e.message}`),
 });
 
 function writeHash() {

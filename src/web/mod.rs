@@ -4,6 +4,7 @@
 //! as an `Error` with a message instead of a panic that would kill the module.
 
 mod engine;
+mod lab;
 
 use wasm_bindgen::prelude::*;
 
@@ -11,9 +12,22 @@ use crate::latent::{self, Prior};
 use crate::loss::{GeneratorCost, cost_curve};
 
 pub use engine::{Engine, LoadedGenerator};
+pub use lab::{Lab, LabData};
 
+unsafe extern "C" {
+    /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).
+    fn __wasm_call_ctors();
+}
+
+/// Runs once when the module loads (and is safe to call again: a test harness that does not
+/// run the start function calls it first).
 #[wasm_bindgen(start)]
 pub fn start() {
+    // Unless the module calls the constructors itself, wasm-ld wraps every export so that it
+    // re-runs them on each call: ~1 ms per call into the module, seconds per plot redraw.
+    // Referencing them here turns the wrapping off, so they must run here, exactly once.
+    static CONSTRUCTORS: std::sync::Once = std::sync::Once::new();
+    CONSTRUCTORS.call_once(|| unsafe { __wasm_call_ctors() });
     console_error_panic_hook::set_once();
 }
 
@@ -43,6 +57,16 @@ fn same_length(a: &[f32], b: &[f32]) -> Result<(), JsError> {
 pub fn cost_curve_js(cost: &str, points: usize) -> Result<JsValue, JsError> {
     let cost = GeneratorCost::parse(cost).map_err(js_error)?;
     serde_wasm_bindgen::to_value(&cost_curve(cost, points.min(10_000))).map_err(js_error)
+}
+
+/// A cost's closed form at one D(G(z)) = `d` in [0, 1]: `{ d, logit, cost, slope_d, slope_logit }`.
+#[wasm_bindgen(js_name = costAt)]
+pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
+    let cost = GeneratorCost::parse(cost).map_err(js_error)?;
+    if !(0.0..=1.0).contains(&d) {
+        return Err(JsError::new(&format!("D(G(z)) must be in [0, 1], got {d}")));
+    }
+    serde_wasm_bindgen::to_value(&crate::loss::curve_point(cost, d)).map_err(js_error)
 }
 
 /// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;

@@ -2,6 +2,7 @@
 //! by default or on wgpu (a GPU, or Vulkan such as Mesa lavapipe) with `--backend wgpu`.
 
 mod files;
+mod lab;
 mod quality;
 mod train;
 
@@ -39,6 +40,8 @@ enum Command {
     Eval(quality::EvalArgs),
     /// Rewrite generator weights as float16 safetensors (what the page ships).
     Export(quality::ExportArgs),
+    /// The loss lab: saturating vs non-saturating cost from the same start, measured.
+    Lab(lab::LabArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,6 +162,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Classifier(args) => quality::train(args),
         Command::Eval(args) => quality::eval(args),
         Command::Export(args) => quality::export(args),
+        Command::Lab(args) => lab::run(args),
     }
 }
 
