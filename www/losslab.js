@@ -9,11 +9,15 @@ const RUNS = [
   { cost: "non_saturating", name: "non-saturating", colour: "#1f6fb0" },
 ];
 const ML = { cost: "maximum_likelihood", name: "maximum likelihood", colour: "#777" };
+// `equal`: one unit up is as long as one unit across, so slopes look like what they are
+// (the tutorial's figure squeezes the vertical axis, and the minimax curve looks flat at 0).
 const MODES = {
-  cost: { y: [-4, 4], label: "generator cost J_G" },
+  cost: { y: [-1.2, 1.2], equal: true, label: "generator cost J_G (true scale)" },
+  squeezed: { y: [-4, 4], label: "generator cost J_G (squeezed, as in the tutorial)" },
   slope_d: { y: [-10, 0], label: "∂J_G / ∂D(G(z))" },
-  slope_logit: { y: [-1.1, 0.1], label: "∂J_G / ∂logit" },
+  slope_logit: { y: [-1.1, 0.1], equal: true, label: "∂J_G / ∂logit (true scale)" },
 };
+const PLOT_WIDTH = 206; // the theory plot's x axis, in pixels (the svg adds 54 of margins)
 const DATASETS = {
   mnist: "data/mnist/train-10k-images-idx3-ubyte.gz",
   fashion: "data/fashion/train-5k-images-idx3-ubyte.gz",
@@ -47,8 +51,12 @@ export class LossLab {
 
   // ---- theory ----
   drawTheory() {
-    const mode = $("theory-mode").value;
-    const f = frame($("theory"), { x: [0, 1], y: MODES[mode].y, xLabel: "D(G(z))", yLabel: MODES[mode].label, ticks: 4 });
+    const view = $("theory-mode").value;
+    const mode = view === "squeezed" ? "cost" : view;
+    const { y, equal, label } = MODES[view];
+    const svg = $("theory");
+    svg.setAttribute("height", String(38 + (equal ? Math.round((y[1] - y[0]) * PLOT_WIDTH) : 300)));
+    const f = frame(svg, { x: [0, 1], y, xLabel: "D(G(z))", yLabel: label, ticks: 4 });
     this.theory = f;
     const shown = $("show-ml").checked ? [...RUNS, ML] : RUNS;
     for (const c of shown) {
@@ -65,6 +73,14 @@ export class LossLab {
     });
     const d = Number($("probe").value);
     el("line", { x1: f.x(d), x2: f.x(d), y1: f.m.t, y2: f.h - f.m.b, class: "probe" }, f.svg);
+    // The tangent at the probe: its tilt is the slope, at whatever scale the axes have.
+    for (const c of shown) {
+      const p = this.wasm.costAt(c.cost, d);
+      const [v, s] = [p[mode], mode === "cost" ? p.slope_d : null];
+      if (s === null || !Number.isFinite(v) || !Number.isFinite(s)) continue;
+      const h = 0.2 / Math.sqrt(1 + s * s);
+      line(f, [[d - h, v - h * s], [d + h, v + h * s]], { stroke: c.colour, "stroke-width": 3, "stroke-opacity": 0.45, class: "tangent" });
+    }
     const rows = shown.map((c) => {
       const p = this.wasm.costAt(c.cost, d);
       return `<tr data-cost="${c.cost}"><th scope="row" style="color:${c.colour}">${c.name}</th>` +
