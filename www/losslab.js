@@ -155,6 +155,17 @@ export class LossLab {
     this.#status("Step 0");
   }
 
+  // The backend changed: the next Start or Step builds the lab on the new engine.
+  detach() {
+    this.pause();
+    this.lab?.free();
+    this.lab = null;
+    this.history = [[], []];
+    this.#status("Not started");
+    this.drawCharts();
+    this.drawTheory();
+  }
+
   async stepOnce() {
     await this.#ensureLab();
     const stats = await this.lab.step();

@@ -179,6 +179,7 @@ $("backend-choice").addEventListener("change", () => guarded(() => {
   url.searchParams.set("backend", want);
   history.replaceState(null, "", url);
   state.engine = null;
+  lab.detach();
   return activate(state.model, want, wasm.encodeLatent(latent.z));
 }));
 $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8), `${state.model.id}.png`));

@@ -43,6 +43,18 @@ test("forced WebGPU and forced CPU both generate, and give the same image for th
   assert.ok(maxDifference(gpu, cpu) <= 2, `WebGPU vs CPU differ by ${maxDifference(gpu, cpu)}/255`);
 });
 
+test("the Backend control switches where the model runs and records it in the URL", async () => {
+  await visit({}, async (page, errors) => {
+    await openReady(page, `${server.origin}/?backend=webgpu`, errors);
+    const before = await canvasPixels(page);
+    await page.getByLabel("Backend").selectOption("cpu");
+    await page.waitForFunction(() => document.body.dataset.ready === "true" && document.body.dataset.backend === "cpu");
+    assert.match(await backendText(page), /^CPU/);
+    assert.match(page.url(), /backend=cpu/);
+    assert.ok(maxDifference(before, await canvasPixels(page)) <= 2, "same z, same image");
+  });
+});
+
 test("auto measures a software adapter against the CPU and says which it chose", async () => {
   await visit({}, async (page, errors) => {
     await openReady(page, `${server.origin}/`, errors);

@@ -1,0 +1,58 @@
+// Benchmarks the page's wasm API in headless Chromium (Debian's, WebGPU via SwiftShader):
+// generation on WebGPU and on the CPU backend, and one loss-lab step on each.
+// Usage: trunk build && node scripts/bench-page.mjs   (prints a Markdown table)
+// Timings are medians after a warm-up; SwiftShader says nothing absolute about a real GPU, so
+// read the WebGPU/CPU ratio, not the milliseconds.
+
+import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
+
+const server = await serveDist();
+const browser = await launch();
+try {
+  await openReady(browser.page, `${server.origin}/?backend=cpu`, browser.errors);
+  const rows = await browser.page.evaluate(async () => {
+    const w = window.wasmBindings;
+    const median = async (f, runs) => {
+      await f();
+      const times = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await f();
+        times.push(performance.now() - t0);
+      }
+      return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+    };
+    const bytes = new Uint8Array(await (await fetch("weights/mnist-generator.safetensors")).arrayBuffer());
+    const images = new Uint8Array(await (await fetch("data/mnist/train-10k-images-idx3-ubyte.gz")).arrayBuffer());
+    const data = w.LabData.decode(images);
+    const engines = { cpu: w.Engine.cpu(), webgpu: await w.Engine.webgpu() };
+    const out = {};
+    for (const [name, engine] of Object.entries(engines)) {
+      const g = engine.loadGenerator(bytes);
+      out[name] = {};
+      for (const n of [1, 64]) {
+        const z = w.sampleLatent("normal", n, 100, 0);
+        out[name][`generate ${n}`] = await median(() => g.generate(z), 5);
+      }
+      const lab = w.Lab.create(engine, data, { headStart: 0 });
+      lab.headStart(0);
+      out[name]["lab step (both runs)"] = await median(() => lab.step(), 3);
+      lab.free();
+    }
+    return out;
+  });
+  const adapter = await browser.page.evaluate(async () => {
+    const a = await navigator.gpu.requestAdapter();
+    return `${a.info.vendor} ${a.info.architecture}${a.info.isFallbackAdapter ? " (fallback)" : ""}`;
+  });
+  console.log(`WebGPU adapter: ${adapter}\n`);
+  console.log("| measurement | WebGPU (ms) | CPU backend (ms) | WebGPU / CPU |\n|---|---|---|---|");
+  for (const key of Object.keys(rows.cpu)) {
+    const [g, c] = [rows.webgpu[key], rows.cpu[key]];
+    console.log(`| ${key} | ${g.toFixed(1)} | ${c.toFixed(1)} | ${(g / c).toFixed(1)}× |`);
+  }
+  if (browser.errors.length) throw new Error(browser.errors.join("; "));
+} finally {
+  await browser.close();
+  server.close();
+}
