@@ -251,7 +251,10 @@ pub fn denormalise(value: f32) -> u8 {
 /// layout of a canvas `ImageData`.
 pub fn to_rgba(values: &[f32], channels: usize, size: usize) -> Result<Vec<u8>, DataError> {
     let plane = size * size;
-    if !(channels == 1 || channels == 3) || plane == 0 || values.len() % (channels * plane) != 0 {
+    if !(channels == 1 || channels == 3)
+        || plane == 0
+        || !values.len().is_multiple_of(channels * plane)
+    {
         return Err(DataError::Shape(format!(
             "{} values are not whole {channels}×{size}×{size} images",
             values.len()

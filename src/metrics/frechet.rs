@@ -20,7 +20,7 @@ pub struct FeatureStats {
 impl FeatureStats {
     /// From row-major features `[n, dim]`; needs at least two rows.
     pub fn from_features(features: &[f32], dim: usize) -> Result<Self, String> {
-        if dim == 0 || features.len() % dim != 0 {
+        if dim == 0 || !features.len().is_multiple_of(dim) {
             return Err(format!("{} values are not rows of {dim}", features.len()));
         }
         let n = features.len() / dim;
@@ -167,7 +167,7 @@ pub fn symmetric_eigen(m: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
 /// exp(E_x KL(p(y|x) ‖ p(y))), between 1 and the number of classes. `probs` is row-major
 /// `[n, classes]`.
 pub fn classifier_score(probs: &[f32], classes: usize) -> Result<f64, String> {
-    if classes == 0 || probs.is_empty() || probs.len() % classes != 0 {
+    if classes == 0 || probs.is_empty() || !probs.len().is_multiple_of(classes) {
         return Err(format!(
             "{} probabilities are not rows of {classes}",
             probs.len()

@@ -168,10 +168,9 @@ impl Discriminator {
         let mut out = Vec::new();
         for (j, conv) in self.layers.iter().enumerate() {
             out.push(conv.weight.val().reshape([-1]));
-            if j > 0 {
-                if let Some(norm) = self.norms.get(j - 1) {
-                    out.extend(norm_tensors(norm));
-                }
+            // D has no batch norm after its first conv (DCGAN: not on D's input).
+            if let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get(i)) {
+                out.extend(norm_tensors(norm));
             }
         }
         out
