@@ -33,6 +33,11 @@ export class LossLab {
   constructor(wasm, { getEngine, fetchBytes, onError }) {
     Object.assign(this, { wasm, getEngine, fetchBytes, onError });
     this.data = new Map();
+    const defaults = wasm.labDefaults();
+    $("lab-lr").value = defaults.lr;
+    $("lab-head").value = defaults.headStart;
+    $("lab-k").value = defaults.dSteps;
+    $("lab-m").value = defaults.gSteps;
     this.history = [[], []];
     this.running = false;
     $("theory-mode").addEventListener("change", () => this.drawTheory());

@@ -52,6 +52,27 @@ struct LabOptions {
     seed: Option<u32>,
 }
 
+/// The lab's default set-up (`LabConfig::default()`, the one docs/LOSS_LAB.md measures), so
+/// the page's controls start from the core's values instead of a copy.
+#[wasm_bindgen(js_name = labDefaults)]
+pub fn lab_defaults() -> Result<JsValue, JsError> {
+    let c = LabConfig::default();
+    let out = js_sys::Object::new();
+    for (key, value) in [
+        ("lr", c.train.lr_g),
+        ("dSteps", c.train.d_steps as f64),
+        ("gSteps", c.train.g_steps as f64),
+        ("headStart", c.head_start as f64),
+        ("batchSize", c.train.batch_size as f64),
+        ("width", c.width as f64),
+        ("seed", c.train.seed as f64),
+    ] {
+        js_sys::Reflect::set(&out, &key.into(), &value.into())
+            .map_err(|_| JsError::new("could not build the defaults"))?;
+    }
+    Ok(out.into())
+}
+
 #[wasm_bindgen]
 pub struct Lab {
     lab: LossLab,

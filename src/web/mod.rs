@@ -12,7 +12,7 @@ use crate::latent::{self, Prior};
 use crate::loss::{GeneratorCost, cost_curve};
 
 pub use engine::{Engine, LoadedGenerator};
-pub use lab::{Lab, LabData};
+pub use lab::{Lab, LabData, lab_defaults};
 
 unsafe extern "C" {
     /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).
