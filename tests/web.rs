@@ -157,11 +157,34 @@ fn lab_refuses_bad_options() {
     assert!(data.is_err());
     let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
     let data = web::LabData::decode(images).map_err(JsValue::from).unwrap();
-    for bad in [r#"{"lr": -1}"#, r#"{"width": 1000}"#, r#"{"batchSize": 0}"#] {
+    for bad in [
+        r#"{"lr": -1}"#,
+        r#"{"width": 1000}"#,
+        r#"{"batchSize": 0}"#,
+        r#"{"batchSize": 4096}"#,
+        r#"{"dSteps": 50}"#,
+    ] {
         let options = js_sys::JSON::parse(bad).unwrap();
         assert!(
             web::Lab::create(&Engine::cpu(), &data, options).is_err(),
             "{bad}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+async fn lab_in_the_wrong_order_rejects_instead_of_panicking() {
+    web::start();
+    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
+    let data = web::LabData::decode(images).map_err(JsValue::from).unwrap();
+    let options = js_sys::JSON::parse(r#"{"headStart": 5, "batchSize": 4, "width": 4}"#).unwrap();
+    let mut lab = web::Lab::create(&Engine::cpu(), &data, options)
+        .map_err(JsValue::from)
+        .unwrap();
+    let early = JsFuture::from(lab.samples()).await.unwrap_err();
+    assert!(message(early).contains("head start"));
+    let early = JsFuture::from(lab.step()).await.unwrap_err();
+    assert!(message(early).contains("head start"));
+    assert_eq!(lab.head_start(100).map_err(JsValue::from).unwrap(), 0);
+    assert!(JsFuture::from(lab.step()).await.is_ok());
 }

@@ -34,6 +34,14 @@ export async function timeGeneration(generator, z, runs = 3) {
 
 const cpuLabel = "CPU (Burn flex in wasm)";
 
+// One WebGPU engine per page: Burn initialises the runtime once, so a second concurrent
+// `Engine.webgpu()` would fail. Every caller shares this promise.
+let webgpuEngine = null;
+function sharedWebGpu(wasm) {
+  webgpuEngine ??= wasm.Engine.webgpu();
+  return webgpuEngine;
+}
+
 // Returns { engine, generator, label, banner } for the weights `bytes`; `report(text)` shows
 // progress. Never throws for a missing or failing WebGPU: that is a CPU run with a banner.
 export async function selectEngine(wasm, want, bytes, z, report) {
@@ -51,7 +59,7 @@ export async function selectEngine(wasm, want, bytes, z, report) {
   if (!probe.ok) return onCpu(`WebGPU is not available (${probe.why}), so the model runs on the CPU backend.`);
   let engine, generator;
   try {
-    engine = await wasm.Engine.webgpu();
+    engine = await sharedWebGpu(wasm);
     generator = engine.loadGenerator(bytes);
     report("Warming up WebGPU shaders…");
     await generator.generate(z);

@@ -36,9 +36,11 @@ export class GridPanel {
 
   async refresh() {
     try {
+      const generator = this.generator;
       this.z = this.wasm.sampleLatent(this.prior, SIDE * SIDE, this.dim, this.seed);
-      const rgba = await this.generator.generate(this.z);
-      const size = this.generator.imageSize;
+      const rgba = await generator.generate(this.z);
+      if (generator !== this.generator) return; // the model changed meanwhile
+      const size = generator.imageSize;
       this.canvases.forEach((c, i) => c.getContext("2d").putImageData(imageAt(rgba, size, i), 0, 0));
       this.root.dataset.seed = String(this.seed);
     } catch (e) {

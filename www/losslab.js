@@ -33,6 +33,8 @@ export class LossLab {
   constructor(wasm, { getEngine, fetchBytes, onError }) {
     Object.assign(this, { wasm, getEngine, fetchBytes, onError });
     this.data = new Map();
+    this.epoch = 0;
+    this.loop = 0;
     const defaults = wasm.labDefaults();
     $("lab-lr").value = defaults.lr;
     $("lab-head").value = defaults.headStart;
@@ -72,7 +74,7 @@ export class LossLab {
     const last = this.history.map((h) => h.at(-1));
     RUNS.forEach((run, i) => {
       if (!last[i]) return;
-      const batch = last[i].d_fake_batch;
+      const batch = last[i].d_fake_batch.filter(Number.isFinite); // a diverged run has NaN
       dots(f, batch.map((d) => [d, this.wasm.costAt(run.cost, d)[mode]]), { fill: run.colour, "data-batch": run.cost });
       rug(f, batch, { stroke: run.colour, "data-rug": run.cost }, i);
     });
@@ -124,10 +126,13 @@ export class LossLab {
     await this.#create();
   }
 
-  // One creation at a time: a Start or Step during a reset waits for it.
+  // The newest creation wins: a Start or Step during a reset waits for it, and a build that
+  // was overtaken (settings or backend changed meanwhile) frees its lab and stops.
   #create() {
-    this.creating = this.#build().finally(() => { this.creating = null; });
-    return this.creating;
+    const epoch = ++this.epoch;
+    const p = this.#build(epoch).finally(() => { if (this.creating === p) this.creating = null; });
+    this.creating = p;
+    return p;
   }
 
   async #ensureLab() {
@@ -135,20 +140,24 @@ export class LossLab {
     if (!this.lab) await this.#create();
   }
 
-  async #build() {
+  async #build(epoch) {
     const options = this.options(); // a bad value throws before anything changes
+    const engine = this.getEngine();
+    if (!engine) throw new Error("the model is still loading; try again in a moment");
     const name = $("lab-dataset").value;
     if (!this.data.has(name)) {
       const bytes = await this.fetchBytes(DATASETS[name], `Loading the ${name} training images`);
       this.data.set(name, this.wasm.LabData.decode(bytes));
     }
+    if (epoch !== this.epoch) return;
     this.lab?.free();
     this.lab = null;
-    const lab = this.wasm.Lab.create(this.getEngine(), this.data.get(name), options);
+    const lab = this.wasm.Lab.create(engine, this.data.get(name), options);
     // The head start runs in pieces so the page stays responsive and shows progress.
     for (let left = options.headStart; left > 0;) {
       this.#status(`D's head start: ${options.headStart - left} of ${options.headStart} steps`);
       await new Promise((r) => setTimeout(r, 0));
+      if (epoch !== this.epoch) return lab.free();
       left = lab.headStart(10);
     }
     lab.headStart(0);
@@ -162,6 +171,7 @@ export class LossLab {
 
   // The backend changed: the next Start or Step builds the lab on the new engine.
   detach() {
+    this.epoch++; // a build in progress is overtaken
     this.pause();
     this.lab?.free();
     this.lab = null;
@@ -173,21 +183,24 @@ export class LossLab {
 
   async stepOnce() {
     await this.#ensureLab();
-    const stats = await this.lab.step();
+    const lab = this.lab;
+    const stats = await lab.step();
+    if (lab !== this.lab) return; // reset or detached while this step ran
     stats.forEach((s, i) => this.history[i].push(s));
-    this.#status(`Step ${this.lab.iteration}`);
-    $("lab-panel").dataset.iteration = String(this.lab.iteration);
+    this.#status(`Step ${lab.iteration}`);
+    $("lab-panel").dataset.iteration = String(lab.iteration);
     this.drawCharts();
     this.drawTheory();
-    if (!this.running || this.lab.iteration % 5 === 0) await this.drawSamples();
+    if (!this.running || lab.iteration % 5 === 0) await this.drawSamples();
   }
 
   async start() {
+    const loop = ++this.loop; // Pause then Start during a step must not leave two loops
     this.running = true;
     $("lab-run").textContent = "Pause";
     $("lab-step").disabled = true;
     try {
-      while (this.running) {
+      while (this.running && loop === this.loop) {
         await this.stepOnce();
         await new Promise((r) => requestAnimationFrame(r));
       }
@@ -217,8 +230,10 @@ export class LossLab {
   }
 
   async drawSamples() {
-    const size = this.lab.imageSize;
-    const rgba = await this.lab.samples();
+    const lab = this.lab;
+    const size = lab.imageSize;
+    const rgba = await lab.samples();
+    if (lab !== this.lab) return;
     RUNS.forEach((run, r) => {
       const canvas = $(`lab-samples-${run.cost}`);
       canvas.width = canvas.height = 4 * size;

@@ -70,7 +70,16 @@ function backendWanted() {
 }
 
 const wasm = await wasmReady();
-const manifest = await (await fetch("weights/models.json")).json();
+let manifest;
+try {
+  const response = await fetch("weights/models.json");
+  if (!response.ok) throw new Error(`weights/models.json answered ${response.status}`);
+  manifest = await response.json();
+} catch (e) {
+  progress(null);
+  showError(`The list of models could not be loaded (${e.message}). Reload to try again.`);
+  throw e;
+}
 const state = { wasm, weights: new Map(), model: null, generator: null, hashTimer: 0 };
 
 const renderer = new Renderer($("sample"), {
@@ -94,9 +103,11 @@ const interpolation = new InterpolationPanel(wasm, {
 const lab = new LossLab(wasm, {
   getEngine: () => state.engine,
   fetchBytes: async (url, label) => {
-    const bytes = await fetchBytes(url, label);
-    progress(null);
-    return bytes;
+    try {
+      return await fetchBytes(url, label);
+    } finally {
+      progress(null);
+    }
   },
   onError: (e) => showError(`Loss lab: ${e.message}`),
 });
@@ -159,14 +170,20 @@ $("backend-choice").value = backend.want;
 showError([hash.problem, backend.problem].filter(Boolean).join(" "));
 const byId = (id) => manifest.models.find((m) => m.id === id);
 
-async function guarded(task) {
-  document.body.dataset.ready = "false";
-  try {
-    await task();
-  } catch (e) {
-    progress(null);
-    showError(e.message);
-  }
+// Loads run one after another (a model or backend change waits for the one before), so a
+// slow, older load can never overwrite a newer choice.
+let queue = Promise.resolve();
+function guarded(task) {
+  queue = queue.then(async () => {
+    document.body.dataset.ready = "false";
+    try {
+      await task();
+    } catch (e) {
+      progress(null);
+      showError(e.message);
+    }
+  });
+  return queue;
 }
 
 $("model").addEventListener("change", () => guarded(() => {

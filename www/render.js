@@ -34,10 +34,13 @@ export class Renderer {
       const z = this.pending;
       this.pending = null;
       const t0 = performance.now();
+      const generator = this.generator;
       try {
-        const rgba = await this.generator.generate(z);
+        const rgba = await generator.generate(z);
+        // The model changed while this ran: its image has the old size; drop it.
+        if (generator !== this.generator) continue;
         const now = performance.now();
-        this.ctx.putImageData(imageAt(rgba, this.generator.imageSize, 0), 0, 0);
+        this.ctx.putImageData(imageAt(rgba, generator.imageSize, 0), 0, 0);
         this.done = this.done.filter((t) => now - t < 1000).concat(now);
         this.canvas.dataset.frames = String(++this.frames);
         this.onFrame({ ms: now - t0, fps: this.done.length, z });

@@ -101,6 +101,16 @@ impl Lab {
         t.seed = o.seed.map_or(t.seed, u64::from);
         config.head_start = o.head_start.unwrap_or(config.head_start);
         config.width = o.width.unwrap_or(config.width);
+        // Tighter than the core's limits: a tab's wasm memory is small, and running out of it
+        // aborts the module.
+        if !(1..=256).contains(&config.train.batch_size)
+            || !(1..=10).contains(&config.train.d_steps)
+            || !(1..=10).contains(&config.train.g_steps)
+        {
+            return Err(JsError::new(
+                "batch size must be 1 to 256, and D and G steps per iteration 1 to 10",
+            ));
+        }
         let lab = LossLab::prepare(config, &data.images, engine.device()).map_err(js_error)?;
         let z = latent::sample(lab.config.train.prior, GRID, 100, 0);
         Ok(Lab {
@@ -149,6 +159,10 @@ impl Lab {
 
     /// Each run's 16 samples from the fixed z, as RGBA: saturating first, then non-saturating.
     pub fn samples(&self) -> Promise {
+        if self.lab.runs.len() < 2 {
+            let e = JsError::new("the discriminator's head start is not finished");
+            return Promise::reject(&e.into());
+        }
         let images = self.lab.samples(&self.z);
         let (channels, size) = (self.data.channels, self.data.size);
         future_to_promise(async move {
