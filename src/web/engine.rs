@@ -146,13 +146,21 @@ async fn generate_rgba(
         return Err("latent vector has a value that is not a finite number".into());
     }
     let z = Tensor::<2>::from_data(TensorData::new(z, [count, config.latent]), device);
-    let images = generator
-        .forward(z)
+    read_rgba(generator.forward(z), config.channels, config.image_size).await
+}
+
+/// Reads images `[B, C, S, S]` in [−1, 1] back asynchronously (the only read WebGPU allows)
+/// as RGBA bytes, image after image.
+pub(super) async fn read_rgba(
+    images: Tensor<4>,
+    channels: usize,
+    size: usize,
+) -> Result<Vec<u8>, String> {
+    let values = images
         .into_data_async()
         .await
-        .map_err(|e| format!("reading the generated images failed: {e:?}"))?;
-    let values = images
+        .map_err(|e| format!("reading the generated images failed: {e:?}"))?
         .try_into_vec::<f32>()
         .map_err(|e| format!("generated images are not f32: {e:?}"))?;
-    to_rgba(&values, config.channels, config.image_size).map_err(|e| e.to_string())
+    to_rgba(&values, channels, size).map_err(|e| e.to_string())
 }

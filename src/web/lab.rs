@@ -9,9 +9,9 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::engine::Engine;
+use super::engine::{Engine, read_rgba};
 use super::js_error;
-use crate::data::{ImageSet, to_rgba};
+use crate::data::ImageSet;
 use crate::lab::{LabConfig, LossLab};
 use crate::latent;
 
@@ -168,14 +168,8 @@ impl Lab {
         future_to_promise(async move {
             let mut rgba = Vec::new();
             for t in images {
-                let data = t
-                    .into_data_async()
-                    .await
-                    .map_err(|e| JsError::new(&format!("{e:?}")))?;
-                let values = data
-                    .try_into_vec::<f32>()
-                    .map_err(|e| JsError::new(&format!("{e:?}")))?;
-                rgba.extend(to_rgba(&values, channels, size).map_err(js_error)?);
+                let run = read_rgba(t, channels, size).await;
+                rgba.extend(run.map_err(|e| JsError::new(&e))?);
             }
             Ok(Uint8ClampedArray::from(rgba.as_slice()).into())
         })

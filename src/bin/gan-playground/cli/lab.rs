@@ -5,7 +5,6 @@ use std::fs;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use burn::tensor::Tensor;
 use clap::Args;
 use gan_playground::data::ImageSet;
 use gan_playground::lab::{COSTS, LabConfig, LossLab};
@@ -129,7 +128,6 @@ pub fn run(args: LabArgs) -> Result<()> {
         args.window
     );
     for (i, images) in lab.samples(&z).into_iter().enumerate() {
-        let images: Tensor<4> = images;
         let q = quality(&classifier, &classifier_config, &images, &reference)?;
         println!(
             "{:<15} {:>21.3}  {:>13.4}  {:>5.3}  {:>7.2}",
