@@ -23,6 +23,27 @@ fn classifier_score_spans_one_to_the_number_of_classes() {
 }
 
 #[test]
+fn score_factors_split_the_score_into_spread_and_sharpness() {
+    // Confident over two classes: two effective classes, perfectly sharp.
+    let mut two = vec![0.0f32; 100 * 10];
+    (0..100).for_each(|i| two[i * 10 + i % 2] = 1.0);
+    let (classes, sharp) = score_factors(&two, 10).unwrap();
+    assert!((classes - 2.0).abs() < 1e-9 && (sharp - 1.0).abs() < 1e-9);
+    assert_eq!(class_shares(&two, 10)[..3], [0.5, 0.5, 0.0]);
+    // Every sample torn between a pair of classes, pairs spread evenly: ten effective classes,
+    // sharpness 1/2 (exp of −ln 2), score 5.
+    let mut torn = vec![0.0f32; 100 * 10];
+    (0..100).for_each(|i| {
+        torn[i * 10 + i % 10] = 0.5;
+        torn[i * 10 + (i + 1) % 10] = 0.5;
+    });
+    let (classes, sharp) = score_factors(&torn, 10).unwrap();
+    assert!((classes - 10.0).abs() < 1e-6, "{classes}");
+    assert!((sharp - 0.5).abs() < 1e-6, "{sharp}");
+    assert!((classifier_score(&torn, 10).unwrap() - 5.0).abs() < 1e-6);
+}
+
+#[test]
 fn symmetric_eigen_reconstructs_and_psd_sqrt_squares_back() {
     let d = 6;
     let mut rng = gan_playground::latent::rng(1);

@@ -191,3 +191,40 @@ pub fn classifier_score(probs: &[f32], classes: usize) -> Result<f64, String> {
     }
     Ok((kl / n as f64).exp())
 }
+
+/// The classifier score's two factors: `score = effective_classes × sharpness`, where
+/// `effective_classes = exp H(p(y))` (how evenly the samples spread over the classes, at most
+/// the number of classes) and `sharpness = exp(−E_x H(p(y|x)))` (how confidently each sample
+/// is one class, at most 1) — because E KL(p(y|x) ‖ p(y)) = H(p(y)) − E H(p(y|x)). Says *why*
+/// a score is low: dropped modes or ambiguous samples.
+pub fn score_factors(probs: &[f32], classes: usize) -> Result<(f64, f64), String> {
+    let score = classifier_score(probs, classes)?;
+    let n = probs.len() / classes;
+    let mut marginal = vec![0.0f64; classes];
+    for row in probs.chunks_exact(classes) {
+        for (m, p) in marginal.iter_mut().zip(row) {
+            *m += *p as f64 / n as f64;
+        }
+    }
+    let entropy: f64 = marginal
+        .iter()
+        .filter(|m| **m > 0.0)
+        .map(|m| -m * m.ln())
+        .sum();
+    let effective_classes = entropy.exp();
+    Ok((effective_classes, score / effective_classes))
+}
+
+/// Share of the samples whose most probable class is each class.
+pub fn class_shares(probs: &[f32], classes: usize) -> Vec<f64> {
+    if classes == 0 {
+        return Vec::new();
+    }
+    let mut counts = vec![0usize; classes];
+    let rows = probs.chunks_exact(classes);
+    let n = rows.len().max(1) as f64;
+    for row in rows {
+        counts[(0..classes).fold(0, |b, k| if row[k] > row[b] { k } else { b })] += 1;
+    }
+    counts.iter().map(|c| *c as f64 / n).collect()
+}

@@ -5,7 +5,10 @@
 
 mod frechet;
 
-pub use frechet::{FeatureStats, classifier_score, frechet_distance, psd_sqrt, symmetric_eigen};
+pub use frechet::{
+    FeatureStats, class_shares, classifier_score, frechet_distance, psd_sqrt, score_factors,
+    symmetric_eigen,
+};
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -132,6 +135,11 @@ pub struct Quality {
     pub classifier_score: f64,
     pub frechet_distance: f64,
     pub samples: usize,
+    /// `classifier_score = effective_classes × sharpness` (see [`score_factors`]).
+    pub effective_classes: f64,
+    pub sharpness: f64,
+    /// Share of samples the classifier puts in each class (argmax).
+    pub class_shares: Vec<f64>,
 }
 
 /// Scores `images` against the real feature statistics `reference`.
@@ -143,12 +151,17 @@ pub fn quality(
 ) -> Result<Quality, ModelError> {
     let (probs, feats) = classify(classifier, images, 256)?;
     let score = classifier_score(&probs, config.classes).map_err(ModelError::Other)?;
+    let (effective_classes, sharpness) =
+        score_factors(&probs, config.classes).map_err(ModelError::Other)?;
     let stats = FeatureStats::from_features(&feats, config.features).map_err(ModelError::Other)?;
     let fd = frechet_distance(&stats, reference).map_err(ModelError::Other)?;
     Ok(Quality {
         classifier_score: score,
         frechet_distance: fd,
         samples: images.dims()[0],
+        effective_classes,
+        sharpness,
+        class_shares: class_shares(&probs, config.classes),
     })
 }
 

@@ -255,5 +255,17 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         "{what}: classifier score {:.3}  Fréchet distance {:.3}  ({} samples, seed {}, against {} reference images)",
         q.classifier_score, q.frechet_distance, q.samples, args.seed, test.count
     );
+    let shares: Vec<String> = q
+        .class_shares
+        .iter()
+        .enumerate()
+        .map(|(k, s)| format!("{k}:{:.1}%", 100.0 * s))
+        .collect();
+    println!(
+        "  score = {:.3} effective classes × {:.3} sharpness; classes (argmax) {}",
+        q.effective_classes,
+        q.sharpness,
+        shares.join(" ")
+    );
     Ok(())
 }
