@@ -20,7 +20,9 @@ pub use crate::loss::GeneratorCost;
 use crate::loss::{discriminator_loss, generator_cost};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
 
+mod average;
 mod stats;
+pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, recalibrate};
 pub use stats::{IterationStats, PendingStats};
 
 /// Hyperparameters of a run. Defaults are the DCGAN paper's.

@@ -16,6 +16,9 @@ pub enum NormMode {
     BatchStats,
     /// Running statistics (inference).
     Eval,
+    /// Batch statistics, and the running statistics become exactly them (setting them from
+    /// one large batch; see `train::recalibrate`).
+    Recalibrate,
 }
 
 impl NormMode {
@@ -50,18 +53,23 @@ impl BatchNorm2d {
         }
         let [b, _, h, w] = x.dims();
         let result = batch_norm_train(x, self.gamma.val(), self.beta.val(), BN_EPSILON);
-        if mode == NormMode::Train {
+        if matches!(mode, NormMode::Train | NormMode::Recalibrate) {
+            let momentum = if mode == NormMode::Train {
+                BN_MOMENTUM
+            } else {
+                1.0
+            };
             let n = (b * h * w) as f64;
             let unbiased = result.variance.mul_scalar(n / (n - 1.0).max(1.0));
             let device = result.mean.device();
             let mean = self.running_mean.value_sync().to_device(&device);
             let var = self.running_var.value_sync().to_device(&device);
             let mean = mean
-                .mul_scalar(1.0 - BN_MOMENTUM)
-                .add(result.mean.mul_scalar(BN_MOMENTUM));
+                .mul_scalar(1.0 - momentum)
+                .add(result.mean.mul_scalar(momentum));
             let var = var
-                .mul_scalar(1.0 - BN_MOMENTUM)
-                .add(unbiased.mul_scalar(BN_MOMENTUM));
+                .mul_scalar(1.0 - momentum)
+                .add(unbiased.mul_scalar(momentum));
             self.running_mean.update(mean.detach());
             self.running_var.update(var.detach());
         }

@@ -3,15 +3,17 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::tensor::Device;
 use clap::Args;
-use gan_playground::checkpoint::{has_run, load_run, save_run};
+use gan_playground::checkpoint::{self, Precision, has_run, load_run, save_run};
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
-use gan_playground::train::{TrainConfig, Trainer};
+use gan_playground::train::{GeneratorAverage, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Backend, ModelArgs, device, write_images};
@@ -77,7 +79,15 @@ pub struct TrainArgs {
     checkpoint_every: u64,
     #[arg(long, value_enum, default_value = "flex")]
     backend: Backend,
+    /// Also keep an exponential moving average of G's weights with this decay (e.g. 0.999),
+    /// saved with each checkpoint as checkpoint/generator-ema.safetensors (batch norm
+    /// recalibrated). Training is unchanged; a resumed run continues the saved average.
+    #[arg(long)]
+    ema: Option<f64>,
 }
+
+/// The averaged generator's file in a checkpoint directory.
+pub const EMA_FILE: &str = "generator-ema.safetensors";
 
 fn load_images(args: &TrainArgs) -> Result<ImageSet> {
     let path = match (&args.images, &args.dataset) {
@@ -185,9 +195,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
         )?
         .progress_chars("=> "),
     );
+    let mut average = match args.ema {
+        Some(decay) => Some(start_average(&trainer, &checkpoint_dir, decay, &device)?),
+        None => None,
+    };
     bar.set_position(trainer.iteration.min(total));
     while trainer.iteration < total {
         let stats = trainer.iteration(&images)?.read()?;
+        if let Some(average) = average.as_mut() {
+            average.update(&trainer.generator);
+        }
         if !stats.is_finite() {
             bail!(
                 "training diverged at iteration {}: {stats:?}",
@@ -220,6 +237,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         if (args.checkpoint_every > 0 && it % args.checkpoint_every == 0) || it == total {
             save_run(&trainer, &checkpoint_dir)?;
+            if let Some(average) = &average {
+                save_average(&trainer, average, &checkpoint_dir)?;
+            }
         }
     }
     bar.finish();
@@ -229,6 +249,35 @@ pub fn run(args: TrainArgs) -> Result<()> {
         checkpoint_dir.display()
     );
     Ok(())
+}
+
+/// The saved average of a resumed run, or a new one from the current generator.
+fn start_average(
+    trainer: &Trainer,
+    dir: &Path,
+    decay: f64,
+    device: &Device,
+) -> Result<GeneratorAverage> {
+    let path = dir.join(EMA_FILE);
+    let from = if path.is_file() && trainer.iteration > 0 {
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let g = checkpoint::generator_from_safetensors(&trainer.model, &bytes, device)
+            .with_context(|| format!("{} does not fit this run", path.display()))?;
+        eprintln!("continuing the weight average in {}", path.display());
+        g
+    } else {
+        trainer.generator.valid()
+    };
+    Ok(GeneratorAverage::new(&from, decay)?)
+}
+
+fn save_average(trainer: &Trainer, average: &GeneratorAverage, dir: &Path) -> Result<()> {
+    let device = trainer.device().clone().without_autodiff();
+    let seed = trainer.config.seed ^ trainer.iteration;
+    let g = average.generator(&trainer.model, trainer.config.prior, seed, &device)?;
+    let bytes = checkpoint::generator_to_safetensors(&trainer.model, &g, Precision::F32)?;
+    let path = dir.join(EMA_FILE);
+    fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_samples(trainer: &Trainer, z: &[f32], path: &std::path::Path) -> Result<()> {
