@@ -80,7 +80,8 @@ fn every_malformed_idx_is_an_error() {
     zero_dim[4..8].copy_from_slice(&0u32.to_be_bytes());
     let mut huge = good.clone();
     huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
-    let cases: Vec<(&str, Vec<u8>, fn(&DataError) -> bool)> = vec![
+    type Case = (&'static str, Vec<u8>, fn(&DataError) -> bool);
+    let cases: Vec<Case> = vec![
         ("empty", vec![], |e| matches!(e, DataError::TooShort(0))),
         ("header cut", good[..10].to_vec(), |e| {
             matches!(e, DataError::TooShort(10))

@@ -101,7 +101,8 @@ fn url_encoding_round_trips_compactly() {
 #[test]
 fn malformed_codes_are_errors() {
     let good = encode(&[0.5, -0.25, 1.0]);
-    let cases: Vec<(String, fn(&LatentError) -> bool)> = vec![
+    type Case = (String, fn(&LatentError) -> bool);
+    let cases: Vec<Case> = vec![
         (String::new(), |e| matches!(e, LatentError::Empty)),
         ("   ".into(), |e| matches!(e, LatentError::Empty)),
         ("z1".into(), |e| matches!(e, LatentError::Empty)),
