@@ -167,19 +167,7 @@ pub fn symmetric_eigen(m: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
 /// exp(E_x KL(p(y|x) ‖ p(y))), between 1 and the number of classes. `probs` is row-major
 /// `[n, classes]`.
 pub fn classifier_score(probs: &[f32], classes: usize) -> Result<f64, String> {
-    if classes == 0 || probs.is_empty() || !probs.len().is_multiple_of(classes) {
-        return Err(format!(
-            "{} probabilities are not rows of {classes}",
-            probs.len()
-        ));
-    }
-    let n = probs.len() / classes;
-    let mut marginal = vec![0.0f64; classes];
-    for row in probs.chunks_exact(classes) {
-        for (m, p) in marginal.iter_mut().zip(row) {
-            *m += *p as f64 / n as f64;
-        }
-    }
+    let marginal = marginal(probs, classes)?;
     let mut kl = 0.0;
     for row in probs.chunks_exact(classes) {
         for (p, m) in row.iter().zip(&marginal) {
@@ -189,7 +177,30 @@ pub fn classifier_score(probs: &[f32], classes: usize) -> Result<f64, String> {
             }
         }
     }
-    Ok((kl / n as f64).exp())
+    Ok((kl / (probs.len() / classes) as f64).exp())
+}
+
+/// p(y): the mean of the rows of `probs` (`[n, classes]`, row-major).
+fn marginal(probs: &[f32], classes: usize) -> Result<Vec<f64>, String> {
+    if classes == 0 || probs.is_empty() || !probs.len().is_multiple_of(classes) {
+        return Err(format!(
+            "{} probabilities are not rows of {classes}",
+            probs.len()
+        ));
+    }
+    let n = (probs.len() / classes) as f64;
+    let mut marginal = vec![0.0f64; classes];
+    for row in probs.chunks_exact(classes) {
+        for (m, p) in marginal.iter_mut().zip(row) {
+            *m += *p as f64 / n;
+        }
+    }
+    Ok(marginal)
+}
+
+/// −Σ p ln p over a distribution's probabilities.
+fn entropy(p: impl Iterator<Item = f64>) -> f64 {
+    p.filter(|p| *p > 0.0).map(|p| -p * p.ln()).sum()
 }
 
 /// The classifier score's two factors: `score = effective_classes × sharpness`, where
@@ -198,21 +209,19 @@ pub fn classifier_score(probs: &[f32], classes: usize) -> Result<f64, String> {
 /// is one class, at most 1) — because E KL(p(y|x) ‖ p(y)) = H(p(y)) − E H(p(y|x)). Says *why*
 /// a score is low: dropped modes or ambiguous samples.
 pub fn score_factors(probs: &[f32], classes: usize) -> Result<(f64, f64), String> {
-    let score = classifier_score(probs, classes)?;
-    let n = probs.len() / classes;
-    let mut marginal = vec![0.0f64; classes];
-    for row in probs.chunks_exact(classes) {
-        for (m, p) in marginal.iter_mut().zip(row) {
-            *m += *p as f64 / n as f64;
-        }
-    }
-    let entropy: f64 = marginal
-        .iter()
-        .filter(|m| **m > 0.0)
-        .map(|m| -m * m.ln())
-        .sum();
-    let effective_classes = entropy.exp();
-    Ok((effective_classes, score / effective_classes))
+    let marginal = marginal(probs, classes)?;
+    let rows = probs.chunks_exact(classes);
+    let n = rows.len() as f64;
+    let conditional: f64 = rows
+        .map(|row| entropy(row.iter().map(|p| *p as f64)))
+        .sum::<f64>()
+        / n;
+    Ok((entropy(marginal.into_iter()).exp(), (-conditional).exp()))
+}
+
+/// Index of the largest value (the first, on ties).
+pub(crate) fn argmax(row: &[f32]) -> usize {
+    (0..row.len()).fold(0, |b, k| if row[k] > row[b] { k } else { b })
 }
 
 /// Share of the samples whose most probable class is each class.
@@ -224,7 +233,7 @@ pub fn class_shares(probs: &[f32], classes: usize) -> Vec<f64> {
     let rows = probs.chunks_exact(classes);
     let n = rows.len().max(1) as f64;
     for row in rows {
-        counts[(0..classes).fold(0, |b, k| if row[k] > row[b] { k } else { b })] += 1;
+        counts[argmax(row)] += 1;
     }
     counts.iter().map(|c| *c as f64 / n).collect()
 }

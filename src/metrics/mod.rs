@@ -181,15 +181,7 @@ pub fn accuracy(
         let (probs, _) = classify(classifier, &set.batch(chunk, device), 500)?;
         let classes = probs.len() / chunk.len();
         for (row, i) in probs.chunks_exact(classes).zip(chunk) {
-            let best = row
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::MIN),
-                    |b, (k, p)| if *p > b.1 { (k, *p) } else { b },
-                )
-                .0;
-            right += (best == labels[*i] as usize) as usize;
+            right += (frechet::argmax(row) == labels[*i] as usize) as usize;
         }
     }
     Ok(right as f64 / set.count as f64)

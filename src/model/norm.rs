@@ -53,12 +53,12 @@ impl BatchNorm2d {
         }
         let [b, _, h, w] = x.dims();
         let result = batch_norm_train(x, self.gamma.val(), self.beta.val(), BN_EPSILON);
-        if matches!(mode, NormMode::Train | NormMode::Recalibrate) {
-            let momentum = if mode == NormMode::Train {
-                BN_MOMENTUM
-            } else {
-                1.0
-            };
+        let momentum = match mode {
+            NormMode::Train => Some(BN_MOMENTUM),
+            NormMode::Recalibrate => Some(1.0),
+            NormMode::BatchStats | NormMode::Eval => None,
+        };
+        if let Some(momentum) = momentum {
             let n = (b * h * w) as f64;
             let unbiased = result.variance.mul_scalar(n / (n - 1.0).max(1.0));
             let device = result.mean.device();

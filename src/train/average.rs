@@ -15,7 +15,7 @@ use crate::model::{Generator, ModelConfig, ModelError, NormMode, read_values};
 /// `average ← decay · average + (1 − decay) · weights`, once per iteration.
 #[derive(Clone)]
 pub struct GeneratorAverage {
-    pub decay: f64,
+    decay: f64,
     values: Vec<Tensor<1>>,
 }
 

@@ -87,7 +87,7 @@ pub struct TrainArgs {
 }
 
 /// The averaged generator's file in a checkpoint directory.
-pub const EMA_FILE: &str = "generator-ema.safetensors";
+const EMA_FILE: &str = "generator-ema.safetensors";
 
 fn load_images(args: &TrainArgs) -> Result<ImageSet> {
     let path = match (&args.images, &args.dataset) {
