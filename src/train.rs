@@ -21,8 +21,10 @@ use crate::loss::{discriminator_loss, generator_cost};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
 
 mod average;
+mod schedule;
 mod stats;
 pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, recalibrate};
+pub use schedule::LinearDecay;
 pub use stats::{IterationStats, PendingStats};
 
 /// Hyperparameters of a run. Defaults are the DCGAN paper's.
@@ -127,6 +129,8 @@ pub struct Trainer {
     pub opt_d: ModuleOptimizer,
     /// Iterations completed.
     pub iteration: u64,
+    /// Multiplies both learning rates (1 unless a schedule sets it; see [`LinearDecay`]).
+    lr_scale: f64,
     device: Device,
 }
 
@@ -163,12 +167,28 @@ impl Trainer {
             model,
             config,
             iteration: 0,
+            lr_scale: 1.0,
             device: plain.autodiff(),
         })
     }
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Scales both learning rates from the next step on (a schedule's factor, in [0, 1]).
+    pub fn set_lr_scale(&mut self, scale: f64) -> Result<(), ModelError> {
+        if !(scale.is_finite() && (0.0..=1.0).contains(&scale)) {
+            return Err(ModelError::Config(format!(
+                "learning-rate scale {scale} is not in [0, 1]"
+            )));
+        }
+        self.lr_scale = scale;
+        Ok(())
+    }
+
+    pub fn lr_scale(&self) -> f64 {
+        self.lr_scale
     }
 
     /// Latent batch `[batch, latent]` on the training device.
@@ -184,9 +204,11 @@ impl Trainer {
         let fake_logits = self.discriminator.forward(fake);
         let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
-        self.discriminator = self
-            .opt_d
-            .step(self.config.lr_d, self.discriminator.clone(), grads);
+        self.discriminator = self.opt_d.step(
+            self.config.lr_d * self.lr_scale,
+            self.discriminator.clone(),
+            grads,
+        );
         DiscriminatorStep {
             loss: loss.detach(),
             real_logits: real_logits.detach(),
@@ -200,9 +222,11 @@ impl Trainer {
         let cost = generator_cost(fake_logits.clone(), self.config.cost);
         let grads = GradientsParams::from_grads(cost.backward(), &self.generator);
         let grad_norm = gradient_norm(&self.generator, &grads, &self.device);
-        self.generator = self
-            .opt_g
-            .step(self.config.lr_g, self.generator.clone(), grads);
+        self.generator = self.opt_g.step(
+            self.config.lr_g * self.lr_scale,
+            self.generator.clone(),
+            grads,
+        );
         GeneratorStep {
             cost: cost.detach(),
             fake_logits: fake_logits.detach(),

@@ -199,6 +199,18 @@ fn bad_inputs_give_a_message_not_a_panic() {
             "--out".into(),
             dir.path().join("run").display().to_string(),
         ],
+        // The learning rate cannot start falling at or after the run's end.
+        vec![
+            "train".into(),
+            "--images".into(),
+            common::MNIST_IMAGES.into(),
+            "--iterations".into(),
+            "3".into(),
+            "--lr-decay-from".into(),
+            "3".into(),
+            "--out".into(),
+            dir.path().join("run-decay").display().to_string(),
+        ],
     ];
     for args in cases {
         let out = bin().args(&args).current_dir(dir.path()).output().unwrap();
@@ -207,13 +219,17 @@ fn bad_inputs_give_a_message_not_a_panic() {
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+    assert!(
+        !dir.path().join("run-decay").exists(),
+        "a refused run wrote files"
+    );
 }
 
 #[test]
 fn train_writes_samples_and_checkpoints_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let train = |iterations: &str| {
+    let train = |iterations: &str, extra: &[&str]| {
         let mut cmd = bin();
         cmd.args([
             "train",
@@ -238,13 +254,14 @@ fn train_writes_samples_and_checkpoints_and_resumes() {
             "--iterations",
             iterations,
         ])
+        .args(extra)
         .arg("--images")
         .arg(common::MNIST_IMAGES)
         .arg("--out")
         .arg(&out);
         run_ok(&mut cmd)
     };
-    train("3");
+    train("3", &[]);
     assert!(out.join("samples/iter-0000002.png").is_file());
     assert!(out.join("samples/iter-0000003.png").is_file());
     for f in [
@@ -256,8 +273,11 @@ fn train_writes_samples_and_checkpoints_and_resumes() {
     ] {
         assert!(out.join("checkpoint").join(f).is_file(), "{f}");
     }
-    let stderr = train("5");
+    // Resumed with a weight average and a learning rate falling over the last two iterations.
+    let stderr = train("5", &["--ema", "0.9", "--lr-decay-from", "3"]);
     assert!(stderr.contains("resuming"), "{stderr}");
+    assert!(out.join("checkpoint/generator-ema.safetensors").is_file());
+    assert!(!out.join("checkpoint/generator-ema.partial").exists());
     let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
     let iterations: Vec<&str> = log
         .lines()
@@ -265,27 +285,29 @@ fn train_writes_samples_and_checkpoints_and_resumes() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(iterations, ["1", "2", "3", "4", "5"]);
-    // The trained generator's weights load back through `generate`.
-    let png = dir.path().join("g.png");
-    run_ok(
-        bin()
-            .args([
-                "generate",
-                "--arch",
-                "dcgan",
-                "--image-size",
-                "28",
-                "--nz",
-                "16",
-                "--ngf",
-                "8",
-                "--count",
-                "4",
-            ])
-            .arg("--weights")
-            .arg(out.join("checkpoint/generator.safetensors"))
-            .arg("--out")
-            .arg(&png),
-    );
-    assert!(png.is_file());
+    // The trained generator's weights and their average load back through `generate`.
+    for weights in ["generator.safetensors", "generator-ema.safetensors"] {
+        let png = dir.path().join("g.png");
+        run_ok(
+            bin()
+                .args([
+                    "generate",
+                    "--arch",
+                    "dcgan",
+                    "--image-size",
+                    "28",
+                    "--nz",
+                    "16",
+                    "--ngf",
+                    "8",
+                    "--count",
+                    "4",
+                ])
+                .arg("--weights")
+                .arg(out.join("checkpoint").join(weights))
+                .arg("--out")
+                .arg(&png),
+        );
+        assert!(png.is_file());
+    }
 }

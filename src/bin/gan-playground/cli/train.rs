@@ -13,7 +13,7 @@ use gan_playground::checkpoint::{self, Precision, has_run, load_run, save_run};
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
-use gan_playground::train::{GeneratorAverage, TrainConfig, Trainer};
+use gan_playground::train::{GeneratorAverage, LinearDecay, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Backend, ModelArgs, device, write_images};
@@ -84,6 +84,10 @@ pub struct TrainArgs {
     /// recalibrated). Training is unchanged; a resumed run continues the saved average.
     #[arg(long)]
     ema: Option<f64>,
+    /// From this iteration to the last, both learning rates fall linearly towards zero (e.g.
+    /// the last quarter of the run). A function of the iteration, so resuming keeps it.
+    #[arg(long)]
+    lr_decay_from: Option<u64>,
 }
 
 /// The averaged generator's file in a checkpoint directory.
@@ -156,6 +160,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
         (None, None) => per_epoch,
     };
+    let decay = args
+        .lr_decay_from
+        .map(|from| LinearDecay::new(from, total))
+        .transpose()?;
     fs::create_dir_all(args.out.join("samples"))?;
     let log_path = args.out.join("log.csv");
     // Keep the rows up to the checkpoint: later ones belong to iterations about to be redone.
@@ -201,6 +209,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     bar.set_position(trainer.iteration.min(total));
     while trainer.iteration < total {
+        if let Some(decay) = decay {
+            trainer.set_lr_scale(decay.scale(trainer.iteration))?;
+        }
         let stats = trainer.iteration(&images)?.read()?;
         if let Some(average) = average.as_mut() {
             average.update(&trainer.generator);
@@ -236,10 +247,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
             )?;
         }
         if (args.checkpoint_every > 0 && it % args.checkpoint_every == 0) || it == total {
-            save_run(&trainer, &checkpoint_dir)?;
+            // The average first: run.json, written last by save_run, marks a whole checkpoint.
             if let Some(average) = &average {
                 save_average(&trainer, average, &checkpoint_dir)?;
             }
+            save_run(&trainer, &checkpoint_dir)?;
         }
     }
     bar.finish();
@@ -276,8 +288,11 @@ fn save_average(trainer: &Trainer, average: &GeneratorAverage, dir: &Path) -> Re
     let seed = trainer.config.seed ^ trainer.iteration;
     let g = average.generator(&trainer.model, trainer.config.prior, seed, &device)?;
     let bytes = checkpoint::generator_to_safetensors(&trainer.model, &g, Precision::F32)?;
-    let path = dir.join(EMA_FILE);
-    fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    // Beside its name first, then renamed: a stopped run never leaves a torn average.
+    let (path, partial) = (dir.join(EMA_FILE), dir.join("generator-ema.partial"));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_samples(trainer: &Trainer, z: &[f32], path: &std::path::Path) -> Result<()> {
