@@ -293,4 +293,4 @@ fn check_finite(
 #[cfg(not(target_arch = "wasm32"))]
 mod run;
 #[cfg(not(target_arch = "wasm32"))]
-pub use run::{has_run, load_run, save_run};
+pub use run::{has_run, load_run, save_run, write_atomic};

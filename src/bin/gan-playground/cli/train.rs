@@ -288,11 +288,9 @@ fn save_average(trainer: &Trainer, average: &GeneratorAverage, dir: &Path) -> Re
     let seed = trainer.config.seed ^ trainer.iteration;
     let g = average.generator(&trainer.model, trainer.config.prior, seed, &device)?;
     let bytes = checkpoint::generator_to_safetensors(&trainer.model, &g, Precision::F32)?;
-    // Beside its name first, then renamed: a stopped run never leaves a torn average.
-    let (path, partial) = (dir.join(EMA_FILE), dir.join("generator-ema.partial"));
+    // Written before save_run, which creates the directory, so a fresh run needs it here.
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
-    fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))
+    Ok(checkpoint::write_atomic(&dir.join(EMA_FILE), &bytes)?)
 }
 
 fn write_samples(trainer: &Trainer, z: &[f32], path: &std::path::Path) -> Result<()> {
