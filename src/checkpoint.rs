@@ -175,12 +175,16 @@ pub fn infer_generator_config(bytes: &[u8]) -> Result<ModelConfig, CheckpointErr
     let ([nz, _, k, _], [ngf, nc, _, _]) = (first.as_slice(), last.as_slice()) else {
         return Err(bad().into());
     };
-    let size = match (*k, layers) {
+    // Extra stride-1 layers (3×3) follow the first; the rest are the stride-2 stages.
+    let extra = (1..layers)
+        .take_while(|i| shape(*i).is_some_and(|s| s.len() == 4 && s[2] == 3))
+        .count();
+    let size = match (*k, layers - extra) {
         (7, 3) => 28,
         (4, n) if (3..=5).contains(&n) => 4 << (n - 1),
         _ => return Err(bad().into()),
     };
-    Ok(ModelConfig::new(size, *nc, *nz, *ngf, *ngf)?)
+    Ok(ModelConfig::new(size, *nc, *nz, *ngf, *ngf)?.with_generator_extra(extra)?)
 }
 
 /// A generator from pytorch-dcgan-named safetensors (f32, f16 or bf16).

@@ -182,3 +182,41 @@ fn a_broken_run_directory_is_an_error() {
     std::fs::write(dir.path().join("optimizer_g.bpk"), b"junk").unwrap();
     assert!(load_run(dir.path(), &device).is_err());
 }
+
+#[test]
+fn a_generator_file_says_its_sizes_and_extra_layers() {
+    let device = Device::flex();
+    let plain = ModelConfig::new(28, 1, 12, 8, 8).unwrap();
+    for config in [
+        plain.clone(),
+        plain.clone().with_generator_extra(2).unwrap(),
+        ModelConfig::new(32, 3, 10, 4, 4)
+            .unwrap()
+            .with_generator_extra(1)
+            .unwrap(),
+        ModelConfig::pytorch_dcgan(16, 4, 4, 1).unwrap(),
+    ] {
+        let g = Generator::init(&config, 2, &device).unwrap();
+        let bytes = generator_to_safetensors(&config, &g, Precision::F32).unwrap();
+        assert_eq!(infer_generator_config(&bytes).unwrap(), config);
+        let back = generator_from_safetensors(&config, &bytes, &device).unwrap();
+        let (a, b) = (
+            images(&g, &config, &device),
+            images(&back, &config, &device),
+        );
+        let side = config.image_size;
+        assert_eq!(a.len(), 4 * config.channels * side * side);
+        assert_eq!(a, b);
+    }
+    // Each extra layer is one 3×3 stride-1 conv (and its norm) on the first feature map.
+    let deeper = plain.clone().with_generator_extra(1).unwrap();
+    let layers = deeper.generator_layers();
+    assert_eq!(layers.len(), plain.generator_layers().len() + 1);
+    assert_eq!((layers[1].kernel, layers[1].stride), (3, 1));
+    assert_eq!(layers[1].input, layers[0].output);
+    // Weights of a plain generator do not load into a deeper one, nor the reverse.
+    let g = Generator::init(&plain, 0, &device).unwrap();
+    let bytes = generator_to_safetensors(&plain, &g, Precision::F32).unwrap();
+    assert!(generator_from_safetensors(&deeper, &bytes, &device).is_err());
+    assert!(plain.with_generator_extra(5).is_err());
+}

@@ -199,6 +199,31 @@ fn bad_inputs_give_a_message_not_a_panic() {
             "--out".into(),
             dir.path().join("run").display().to_string(),
         ],
+        // Extra generator layers are not part of pytorch/examples' model, and are capped.
+        vec![
+            "train".into(),
+            "--arch".into(),
+            "pytorch-dcgan".into(),
+            "--g-extra".into(),
+            "1".into(),
+            "--images".into(),
+            common::MNIST_IMAGES.into(),
+            "--out".into(),
+            dir.path().join("run-extra").display().to_string(),
+        ],
+        vec![
+            "train".into(),
+            "--arch".into(),
+            "dcgan".into(),
+            "--image-size".into(),
+            "28".into(),
+            "--g-extra".into(),
+            "5".into(),
+            "--images".into(),
+            common::MNIST_IMAGES.into(),
+            "--out".into(),
+            dir.path().join("run-extra").display().to_string(),
+        ],
         // The learning rate cannot start falling at or after the run's end.
         vec![
             "train".into(),
@@ -219,10 +244,12 @@ fn bad_inputs_give_a_message_not_a_panic() {
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
-    assert!(
-        !dir.path().join("run-decay").exists(),
-        "a refused run wrote files"
-    );
+    for run in ["run-decay", "run-extra"] {
+        assert!(
+            !dir.path().join(run).exists(),
+            "a refused {run} wrote files"
+        );
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The DCGAN generator and discriminator, built from a [`ModelConfig`].
 //!
 //! One family covers every size: G starts from a `k×k` map (k = 7 for 28-pixel images, 4
-//! otherwise) and doubles it with stride-2 transposed convs; D mirrors it with stride-2 convs.
+//! otherwise), optionally refines it with `g_extra` stride-1 3×3 transposed convs, and doubles
+//! it with stride-2 transposed convs; D mirrors the stride-2 part with stride-2 convs.
 //! At 64×64 with no biases this is exactly the `Generator` / `Discriminator` of pytorch/examples
 //! `dcgan/main.py`, and parameters are named after that model's `state_dict` (`main.N.weight`),
 //! so its weights load unchanged.
@@ -19,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::latent;
 
 const INIT_STD: f32 = 0.02;
+/// Most extra stride-1 layers G may have.
+pub const MAX_G_EXTRA: usize = 4;
 
 /// Why a configuration or a set of weights was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -52,6 +55,10 @@ pub struct ModelConfig {
     pub g_width: usize,
     /// Discriminator width (`ndf`): channels of D's first layer, doubled towards the logit.
     pub d_width: usize,
+    /// Extra stride-1 3×3 transposed convs (batch norm, ReLU) on G's first feature map: depth
+    /// where the digit's layout is decided, for little size. 0 is the plain DCGAN.
+    #[serde(default)]
+    pub g_extra: usize,
 }
 
 /// One (transposed) convolution: `(in, out, kernel, stride, padding)`.
@@ -78,6 +85,17 @@ impl ModelConfig {
             latent,
             g_width,
             d_width,
+            g_extra: 0,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The same pair with `extra` stride-1 layers in G (see [`ModelConfig::g_extra`]).
+    pub fn with_generator_extra(self, extra: usize) -> Result<Self, ModelError> {
+        let config = ModelConfig {
+            g_extra: extra,
+            ..self
         };
         config.validate()?;
         Ok(config)
@@ -111,6 +129,12 @@ impl ModelConfig {
                 return fail(format!("{name} width {w} is not in 1..=512"));
             }
         }
+        if self.g_extra > MAX_G_EXTRA {
+            return fail(format!(
+                "{} extra generator layers; at most {MAX_G_EXTRA}",
+                self.g_extra
+            ));
+        }
         Ok(())
     }
 
@@ -135,6 +159,13 @@ impl ModelConfig {
             stride: 1,
             padding: 0,
         }];
+        layers.extend((0..self.g_extra).map(|_| ConvSpec {
+            input: width(0),
+            output: width(0),
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+        }));
         for i in 1..n {
             layers.push(ConvSpec {
                 input: width(i - 1),

@@ -89,6 +89,9 @@ pub struct ModelArgs {
     /// Image channels (1 grey, 3 RGB).
     #[arg(long, default_value_t = 1)]
     pub nc: usize,
+    /// Extra stride-1 3x3 layers on G's first feature map (`--arch dcgan`; 0 = plain DCGAN).
+    #[arg(long, default_value_t = 0)]
+    pub g_extra: usize,
 }
 
 impl ModelArgs {
@@ -100,9 +103,13 @@ impl ModelArgs {
             (Arch::PytorchDcgan, _) => 64,
             (Arch::Dcgan, s) => s.unwrap_or(default_size),
         };
-        Ok(ModelConfig::new(
-            size, self.nc, self.nz, self.ngf, self.ndf,
-        )?)
+        if self.arch == Arch::PytorchDcgan && self.g_extra > 0 {
+            bail!("--g-extra needs --arch dcgan (pytorch-dcgan is that example's exact model)");
+        }
+        Ok(
+            ModelConfig::new(size, self.nc, self.nz, self.ngf, self.ndf)?
+                .with_generator_extra(self.g_extra)?,
+        )
     }
 }
 
