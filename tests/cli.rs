@@ -148,7 +148,15 @@ fn bad_inputs_give_a_message_not_a_panic() {
     std::fs::write(&junk, b"junk").unwrap();
     let z = dir.path().join("z.npy");
     write_npy(&z, &[2, 7], &[0.0; 14]);
-    let cases: Vec<Vec<String>> = vec![
+    // `train` on the committed MNIST fixture with `flags`, into dir/`out`.
+    let train = |flags: &[&str], out: &str| -> Vec<String> {
+        let mut args = vec!["train", "--images", common::MNIST_IMAGES];
+        args.extend(flags);
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args.extend(["--out".into(), dir.path().join(out).display().to_string()]);
+        args
+    };
+    let mut cases: Vec<Vec<String>> = vec![
         vec![
             "generate".into(),
             "--weights".into(),
@@ -199,44 +207,21 @@ fn bad_inputs_give_a_message_not_a_panic() {
             "--out".into(),
             dir.path().join("run").display().to_string(),
         ],
-        // Extra generator layers are not part of pytorch/examples' model, and are capped.
-        vec![
-            "train".into(),
-            "--arch".into(),
-            "pytorch-dcgan".into(),
-            "--g-extra".into(),
-            "1".into(),
-            "--images".into(),
-            common::MNIST_IMAGES.into(),
-            "--out".into(),
-            dir.path().join("run-extra").display().to_string(),
-        ],
-        vec![
-            "train".into(),
-            "--arch".into(),
-            "dcgan".into(),
-            "--image-size".into(),
-            "28".into(),
-            "--g-extra".into(),
-            "5".into(),
-            "--images".into(),
-            common::MNIST_IMAGES.into(),
-            "--out".into(),
-            dir.path().join("run-extra").display().to_string(),
-        ],
-        // The learning rate cannot start falling at or after the run's end.
-        vec![
-            "train".into(),
-            "--images".into(),
-            common::MNIST_IMAGES.into(),
-            "--iterations".into(),
-            "3".into(),
-            "--lr-decay-from".into(),
-            "3".into(),
-            "--out".into(),
-            dir.path().join("run-decay").display().to_string(),
-        ],
     ];
+    // Extra generator layers are not part of pytorch/examples' model, and are capped.
+    cases.push(train(
+        &["--arch", "pytorch-dcgan", "--g-extra", "1"],
+        "run-extra",
+    ));
+    cases.push(train(
+        &["--arch", "dcgan", "--image-size", "28", "--g-extra", "5"],
+        "run-extra",
+    ));
+    // The learning rate cannot start falling at or after the run's end.
+    cases.push(train(
+        &["--iterations", "3", "--lr-decay-from", "3"],
+        "run-decay",
+    ));
     for args in cases {
         let out = bin().args(&args).current_dir(dir.path()).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

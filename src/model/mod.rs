@@ -56,7 +56,7 @@ pub struct ModelConfig {
     /// Discriminator width (`ndf`): channels of D's first layer, doubled towards the logit.
     pub d_width: usize,
     /// Extra stride-1 3×3 transposed convs (batch norm, ReLU) on G's first feature map: depth
-    /// where the digit's layout is decided, for little size. 0 is the plain DCGAN.
+    /// where the image's layout is decided, for little size. 0 is the plain DCGAN.
     #[serde(default)]
     pub g_extra: usize,
 }
