@@ -7,7 +7,7 @@ use std::process::Command;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_playground::checkpoint::{
-    Precision, discriminator_to_safetensors, generator_to_safetensors,
+    Precision, discriminator_to_safetensors, from_safetensors, generator_to_safetensors,
 };
 use gan_playground::latent::{Prior, sample};
 use gan_playground::model::{Discriminator, Generator, ModelConfig};
@@ -217,6 +217,11 @@ fn bad_inputs_give_a_message_not_a_panic() {
         &["--arch", "dcgan", "--image-size", "28", "--g-extra", "5"],
         "run-extra",
     ));
+    // Weights to start G from must be a generator of the sizes given.
+    cases.push(train(
+        &["--init-generator", junk.to_str().unwrap()],
+        "run-init",
+    ));
     // The learning rate cannot start falling at or after the run's end.
     cases.push(train(
         &["--iterations", "3", "--lr-decay-from", "3"],
@@ -229,7 +234,7 @@ fn bad_inputs_give_a_message_not_a_panic() {
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
-    for run in ["run-decay", "run-extra"] {
+    for run in ["run-decay", "run-extra", "run-init"] {
         assert!(
             !dir.path().join(run).exists(),
             "a refused {run} wrote files"
@@ -322,4 +327,71 @@ fn train_writes_samples_and_checkpoints_and_resumes() {
         );
         assert!(png.is_file());
     }
+}
+
+#[test]
+fn train_goes_on_from_given_generator_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ModelConfig::new(28, 1, 16, 8, 8).unwrap();
+    let g = Generator::init(&config, 7, &Device::flex()).unwrap();
+    let start = dir.path().join("g.safetensors");
+    let bytes = generator_to_safetensors(&config, &g, Precision::F16).unwrap();
+    std::fs::write(&start, bytes).unwrap();
+    let train = |ngf: &str, out: &str, iterations: &str| {
+        let mut cmd = bin();
+        cmd.args(["train", "--arch", "dcgan", "--nz", "16", "--ngf", ngf])
+            .args(["--ndf", "8", "--batch-size", "8", "--limit", "64"])
+            .args([
+                "--iterations",
+                iterations,
+                "--lr-g",
+                "1e-12",
+                "--d-head-start",
+                "2",
+            ])
+            .arg("--images")
+            .arg(common::MNIST_IMAGES)
+            .arg("--init-generator")
+            .arg(&start)
+            .arg("--out")
+            .arg(dir.path().join(out));
+        cmd.output().unwrap()
+    };
+    let out = train("8", "run", "1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("fresh discriminator"), "{stderr}");
+    assert!(stderr.contains("2 discriminator-only steps"), "{stderr}");
+    // With a vanishing G rate, the trained G still holds the weights it started from (the
+    // first layer's; batch-norm running statistics do move).
+    let read = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap();
+        from_safetensors(&config.generator_tensors(), &bytes, "").unwrap()[0].clone()
+    };
+    let (before, after) = (
+        read(&start),
+        read(&dir.path().join("run/checkpoint/generator.safetensors")),
+    );
+    assert_eq!(before.len(), after.len());
+    let moved = before
+        .iter()
+        .zip(&after)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved < 1e-6, "G moved by {moved}");
+    assert!(before.iter().any(|v| *v != 0.0));
+    // Resuming takes G and D from the checkpoint and says the flags are not used.
+    let out = train("8", "run", "2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming") && stderr.contains("ignored"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fresh discriminator"), "{stderr}");
+    // A file of other sizes is refused with a message, not a panic.
+    let out = train("12", "run-wide", "1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("does not fit this model"), "{stderr}");
 }

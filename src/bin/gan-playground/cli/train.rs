@@ -13,6 +13,7 @@ use gan_playground::checkpoint::{self, Precision, has_run, load_run, save_run};
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
+use gan_playground::model::Discriminator;
 use gan_playground::train::{GeneratorAverage, LinearDecay, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -88,6 +89,26 @@ pub struct TrainArgs {
     /// the last quarter of the run). A function of the iteration, so resuming keeps it.
     #[arg(long)]
     lr_decay_from: Option<u64>,
+    /// Start G from these weights (pytorch-dcgan-named safetensors, f32 or f16, e.g. a shipped
+    /// generator) instead of a fresh init; D starts fresh. The sizes given must be the file's.
+    /// For going on from weights whose run checkpoint is gone; ignored when resuming.
+    #[arg(long)]
+    init_generator: Option<PathBuf>,
+    /// Discriminator-only steps before the first iteration, so a fresh D catches up with a
+    /// trained G (`--init-generator`) before G learns from it. Ignored when resuming.
+    #[arg(long, default_value_t = 0)]
+    d_head_start: usize,
+}
+
+/// The images padded to the model's side (e.g. 28 to 32), or a message saying which to use.
+fn fit_images(images: ImageSet, size: usize) -> Result<ImageSet> {
+    if images.size == size {
+        return Ok(images);
+    }
+    let from = images.size;
+    images.pad_to(size).with_context(|| {
+        format!("the model is {size}x{size}; use --arch dcgan --image-size {from}")
+    })
 }
 
 /// The averaged generator's file in a checkpoint directory.
@@ -117,6 +138,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let device = device(args.backend)?;
     let checkpoint_dir = args.out.join("checkpoint");
     let mut images = load_images(&args)?;
+    // Discriminator-only steps to take before the first iteration (a new run only).
+    let mut head_start = 0;
     let mut trainer = if has_run(&checkpoint_dir) && !args.fresh {
         let t = load_run(&checkpoint_dir, &device)
             .context("cannot resume the checkpoint (use --fresh to start over)")?;
@@ -125,6 +148,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
             checkpoint_dir.display(),
             t.iteration
         );
+        if args.init_generator.is_some() || args.d_head_start > 0 {
+            eprintln!("--init-generator and --d-head-start apply only to a new run: ignored");
+        }
         t
     } else {
         let mut model = args.model.clone();
@@ -143,16 +169,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
             batch_size: args.batch_size,
             seed: args.seed,
         };
-        Trainer::new(model, config, &device)?
+        let t = match &args.init_generator {
+            None => Trainer::new(model, config, &device)?,
+            Some(path) => {
+                let bytes =
+                    fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let g = checkpoint::generator_from_safetensors(&model, &bytes, &device)
+                    .with_context(|| {
+                        format!(
+                            "{} does not fit this model (give its --nz, --ngf and --g-extra)",
+                            path.display()
+                        )
+                    })?;
+                let d = Discriminator::init(&model, config.seed, &device)?;
+                eprintln!("generator from {}, fresh discriminator", path.display());
+                Trainer::from_parts(model, config, g, d, &device)?
+            }
+        };
+        head_start = args.d_head_start;
+        t
     };
-    if images.size != trainer.model.image_size {
-        images = images.pad_to(trainer.model.image_size).with_context(|| {
-            format!(
-                "the model is {0}x{0}; use --arch dcgan --image-size {1}",
-                trainer.model.image_size, images.size
-            )
-        })?;
-    }
+    images = fit_images(images, trainer.model.image_size)?;
     let per_epoch =
         (images.count / (trainer.config.batch_size * trainer.config.d_steps)).max(1) as u64;
     let total = match (args.iterations, args.epochs) {
@@ -164,6 +201,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .lr_decay_from
         .map(|from| LinearDecay::new(from, total))
         .transpose()?;
+    if head_start > 0 {
+        eprintln!("{head_start} discriminator-only steps first");
+        trainer.discriminator_head_start(&images, 0, head_start)?;
+    }
     fs::create_dir_all(args.out.join("samples"))?;
     let log_path = args.out.join("log.csv");
     // Keep the rows up to the checkpoint: later ones belong to iterations about to be redone.
