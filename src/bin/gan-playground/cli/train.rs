@@ -100,17 +100,6 @@ pub struct TrainArgs {
     d_head_start: usize,
 }
 
-/// The images padded to the model's side (e.g. 28 to 32), or a message saying which to use.
-fn fit_images(images: ImageSet, size: usize) -> Result<ImageSet> {
-    if images.size == size {
-        return Ok(images);
-    }
-    let from = images.size;
-    images.pad_to(size).with_context(|| {
-        format!("the model is {size}x{size}; use --arch dcgan --image-size {from}")
-    })
-}
-
 /// The averaged generator's file in a checkpoint directory.
 const EMA_FILE: &str = "generator-ema.safetensors";
 
@@ -189,7 +178,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         head_start = args.d_head_start;
         t
     };
-    images = fit_images(images, trainer.model.image_size)?;
+    if images.size != trainer.model.image_size {
+        images = images.pad_to(trainer.model.image_size).with_context(|| {
+            format!(
+                "the model is {0}x{0}; use --arch dcgan --image-size {1}",
+                trainer.model.image_size, images.size
+            )
+        })?;
+    }
     let per_epoch =
         (images.count / (trainer.config.batch_size * trainer.config.d_steps)).max(1) as u64;
     let total = match (args.iterations, args.epochs) {
