@@ -17,7 +17,7 @@ use gan_playground::model::Discriminator;
 use gan_playground::train::{GeneratorAverage, LinearDecay, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Backend, ModelArgs, device, write_images};
+use super::{Backend, ModelArgs, device, read_file, write_images};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -127,9 +127,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let device = device(args.backend)?;
     let checkpoint_dir = args.out.join("checkpoint");
     let mut images = load_images(&args)?;
-    // Discriminator-only steps to take before the first iteration (a new run only).
-    let mut head_start = 0;
-    let mut trainer = if has_run(&checkpoint_dir) && !args.fresh {
+    let resuming = has_run(&checkpoint_dir) && !args.fresh;
+    let mut trainer = if resuming {
         let t = load_run(&checkpoint_dir, &device)
             .context("cannot resume the checkpoint (use --fresh to start over)")?;
         eprintln!(
@@ -158,11 +157,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
             batch_size: args.batch_size,
             seed: args.seed,
         };
-        let t = match &args.init_generator {
+        match &args.init_generator {
             None => Trainer::new(model, config, &device)?,
             Some(path) => {
-                let bytes =
-                    fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let bytes = read_file(path)?;
                 let g = checkpoint::generator_from_safetensors(&model, &bytes, &device)
                     .with_context(|| {
                         format!(
@@ -174,9 +172,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 eprintln!("generator from {}, fresh discriminator", path.display());
                 Trainer::from_parts(model, config, g, d, &device)?
             }
-        };
-        head_start = args.d_head_start;
-        t
+        }
     };
     if images.size != trainer.model.image_size {
         images = images.pad_to(trainer.model.image_size).with_context(|| {
@@ -197,9 +193,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .lr_decay_from
         .map(|from| LinearDecay::new(from, total))
         .transpose()?;
-    if head_start > 0 {
-        eprintln!("{head_start} discriminator-only steps first");
-        trainer.discriminator_head_start(&images, 0, head_start)?;
+    // A new run only: a resumed D already had its head start.
+    if !resuming && args.d_head_start > 0 {
+        eprintln!("{} discriminator-only steps first", args.d_head_start);
+        trainer.discriminator_head_start(&images, 0, args.d_head_start)?;
     }
     fs::create_dir_all(args.out.join("samples"))?;
     let log_path = args.out.join("log.csv");
