@@ -199,7 +199,10 @@ impl Trainer {
 
     /// One discriminator step on a real batch and generated samples from `z`.
     pub fn discriminator_step(&mut self, real: Tensor<4>, z: Tensor<2>) -> DiscriminatorStep {
-        let fake = self.generator.forward(z).detach();
+        // G with its parameters untracked: nothing backpropagates through this pass, and a
+        // recorded one would be kept until G's next backward (never, in a head start). Its
+        // running batch-norm statistics are shared with `self.generator`, so they still move.
+        let fake = self.generator.clone().no_grad().forward(z);
         let real_logits = self.discriminator.forward(real);
         let fake_logits = self.discriminator.forward(fake);
         let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
