@@ -1,7 +1,7 @@
 mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use common::tiny_model;
+use common::{max_abs_diff, tiny_model};
 use gan_playground::checkpoint::*;
 use gan_playground::latent::{Prior, sample};
 use gan_playground::model::{Discriminator, Generator, ModelConfig};
@@ -36,11 +36,7 @@ fn safetensors_round_trip_f32_exactly_and_f16_closely() {
         images(&g, &config, &device),
         images(&back, &config, &device),
     );
-    let err = a
-        .iter()
-        .zip(&b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max);
+    let err = max_abs_diff(&a, &b);
     assert!(err < 1e-2, "f16 weights changed images by {err}");
 
     let d = Discriminator::init(&config, 3, &device).unwrap();

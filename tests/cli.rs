@@ -372,12 +372,7 @@ fn train_goes_on_from_given_generator_weights() {
         read(&start),
         read(&dir.path().join("run/checkpoint/generator.safetensors")),
     );
-    assert_eq!(before.len(), after.len());
-    let moved = before
-        .iter()
-        .zip(&after)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let moved = common::max_abs_diff(&before, &after);
     assert!(moved < 1e-6, "G moved by {moved}");
     assert!(before.iter().any(|v| *v != 0.0));
     // Resuming takes G and D from the checkpoint and says the flags are not used.

@@ -1,8 +1,11 @@
 //! PyTorch parity: fixtures written by `scripts/pytorch_parity.py` from the `Generator` and
 //! `Discriminator` of pytorch/examples `dcgan/main.py` (torch 2.x, CPU, float32).
 
+mod common;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
+use common::max_abs_diff;
 use gan_playground::checkpoint::from_safetensors;
 use gan_playground::model::{Discriminator, Generator, ModelConfig, read_values};
 use gan_playground::train::{GeneratorCost, TrainConfig, Trainer};
@@ -62,14 +65,6 @@ impl Fixture {
             Discriminator::from_values(&self.config, d, device).unwrap(),
         )
     }
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 fn eval_parity(name: &str) {

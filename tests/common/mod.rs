@@ -25,3 +25,12 @@ pub fn tiny_config(seed: u64) -> TrainConfig {
         ..TrainConfig::default()
     }
 }
+
+/// The largest element-wise difference between two equally long slices.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
