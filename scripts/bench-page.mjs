@@ -1,5 +1,7 @@
 // Benchmarks the page's wasm API in headless Chromium (Debian's, WebGPU via SwiftShader):
-// generation on WebGPU and on the CPU backend, and one loss-lab step on each.
+// generation on WebGPU and on the CPU backend, and one loss-lab step on each. It runs its own
+// instance of the core on the page's main thread, so it measures the core alone (the page
+// itself does this work in its workers; see bench/live.mjs for the page under load).
 // Usage: trunk build && node scripts/bench-page.mjs   (prints a Markdown table)
 // Timings are medians after a warm-up; SwiftShader says nothing absolute about a real GPU, so
 // read the WebGPU/CPU ratio, not the milliseconds.
@@ -11,7 +13,9 @@ const browser = await launch();
 try {
   await openReady(browser.page, `${server.origin}/?backend=cpu`, browser.errors);
   const rows = await browser.page.evaluate(async () => {
-    const w = window.wasmBindings;
+    const files = JSON.parse(document.getElementById("core-files").textContent);
+    const w = await import(files.js);
+    await w.default({ module_or_path: files.wasm });
     const median = async (f, runs) => {
       await f();
       const times = [];
@@ -34,10 +38,13 @@ try {
         const z = w.sampleLatent("normal", n, 100, 0);
         out[name][`generate ${n}`] = await median(() => g.generate(z), 5);
       }
-      const lab = w.Lab.create(engine, data, { headStart: 0 });
-      lab.headStart(0);
-      out[name]["lab step (both runs)"] = await median(() => lab.step(), 3);
-      lab.free();
+      const head = w.LabHeadStart.create(engine, data, { headStart: 0 });
+      const snapshot = await head.handOver();
+      const runs = ["saturating", "non_saturating"].map((cost) => w.LabRun.restore(engine, data, snapshot, cost));
+      out[name]["lab step (both runs)"] = await median(async () => {
+        for (const run of runs) await run.step();
+      }, 3);
+      for (const x of [head, ...runs]) x.free();
     }
     return out;
   });

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test, installing what is missing first:
-#   1. the page as it ships (trunk build: Rust → wasm32, wasm-bindgen, wasm-opt),
+#   1. the page as it ships (trunk build: Rust → wasm32, wasm-bindgen, wasm-opt), and the
+#      types of the worker protocol against the core's generated declarations (tsc),
 #   2. the wasm API in headless Chromium (wasm-bindgen-test, WebGPU and CPU),
-#   3. the native tests (unit, PyTorch parity, training, checkpoints, CLI, quality),
+#   3. the native tests (unit, PyTorch parity, training, checkpoints, CLI, quality: one test
+#      binary, tests/native, plus tests/memory in its own process),
 #   4. the page end to end in headless Chromium (playwright-core, tests/e2e).
 # Every stage runs even if an earlier one failed; the last line sums them all up.
 set -uo pipefail
@@ -27,6 +29,8 @@ stage() {
 stage "wasm32 build of every target (profile wasm)" \
   cargo build --locked --target wasm32-unknown-unknown --profile wasm
 stage "the page (trunk build)" trunk build
+stage "the worker protocol's JSDoc types against the core's declarations (tsc)" \
+  node scripts/check-types.mjs
 stage "wasm API in headless Chromium (wasm-bindgen-test)" \
   env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER="$(command -v chromedriver)" \

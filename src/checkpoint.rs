@@ -43,6 +43,8 @@ pub enum CheckpointError {
     },
     #[error("run state {path}: {message}")]
     RunState { path: String, message: String },
+    #[error("not a usable run snapshot: {0}")]
+    Snapshot(String),
 }
 
 /// Storage precision for safetensors output.
@@ -58,6 +60,16 @@ pub fn to_safetensors(
     specs: &[TensorSpec],
     values: &[Vec<f32>],
     precision: Precision,
+) -> Result<Vec<u8>, CheckpointError> {
+    serialize(specs, values, precision, None)
+}
+
+/// [`to_safetensors`] with the file's metadata.
+fn serialize(
+    specs: &[TensorSpec],
+    values: &[Vec<f32>],
+    precision: Precision,
+    metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<Vec<u8>, CheckpointError> {
     let mut buffers: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for (spec, v) in specs.iter().zip(values) {
@@ -84,7 +96,7 @@ pub fn to_safetensors(
                 .map_err(|e| CheckpointError::Safetensors(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, None).map_err(|e| CheckpointError::Safetensors(e.to_string()))
+    safetensors::serialize(views, metadata).map_err(|e| CheckpointError::Safetensors(e.to_string()))
 }
 
 /// Reads and validates the tensors `specs` names (each prefixed with `prefix`, e.g. `""` or
@@ -293,6 +305,9 @@ fn check_finite(
     }
     Ok(())
 }
+
+mod snapshot;
+pub use snapshot::{PendingSnapshot, RunSnapshot, RunState};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod run;

@@ -1,10 +1,15 @@
 //! The loss lab: two runs that differ only in the generator's cost (saturating vs
 //! non-saturating): same initial weights, same data order, same z, same discriminator head
 //! start. Both the page and `gan-playground lab` drive this, through the ordinary [`Trainer`].
+//!
+//! The head start is one run; when it is done, its state is taken once as a [`RunSnapshot`]
+//! and each run is restored from those bytes. The page hands the same bytes to two workers,
+//! so the runs there are exactly the runs here.
 
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
 use crate::data::ImageSet;
 use crate::loss::GeneratorCost;
 use crate::model::{ModelConfig, ModelError};
@@ -12,6 +17,53 @@ use crate::train::{PendingStats, TrainConfig, Trainer};
 
 /// The two costs compared, in run order.
 pub const COSTS: [GeneratorCost; 2] = [GeneratorCost::Saturating, GeneratorCost::NonSaturating];
+
+/// An inclusive range a lab setting must lie in.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Range<T> {
+    pub min: T,
+    pub max: T,
+}
+
+impl<T: PartialOrd + Copy + std::fmt::Display> Range<T> {
+    fn check(&self, name: &str, value: T) -> Result<(), ModelError> {
+        if value >= self.min && value <= self.max {
+            Ok(())
+        } else {
+            Err(ModelError::Config(format!(
+                "{name} must be from {} to {}; got {value}",
+                self.min, self.max
+            )))
+        }
+    }
+}
+
+/// What the lab accepts: the one definition the CLI, the page's controls and its checks read.
+/// Tighter than a training run's own limits, because a tab's wasm memory is small and running
+/// out of it aborts the module.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabLimits {
+    pub lr: Range<f64>,
+    pub head_start: Range<usize>,
+    pub d_steps: Range<usize>,
+    pub g_steps: Range<usize>,
+    pub batch_size: Range<usize>,
+    pub width: Range<usize>,
+}
+
+pub const LIMITS: LabLimits = LabLimits {
+    lr: Range {
+        min: 1e-6,
+        max: 0.1,
+    },
+    head_start: Range { min: 0, max: 1000 },
+    d_steps: Range { min: 1, max: 10 },
+    g_steps: Range { min: 1, max: 10 },
+    // Batch norm needs two samples for a variance.
+    batch_size: Range { min: 2, max: 256 },
+    width: Range { min: 4, max: 64 },
+};
 
 /// A lab set-up; `train.cost` is ignored (each run has its own).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,92 +96,183 @@ impl LabConfig {
         ModelConfig::new(data.size, data.channels, 100, self.width, self.width)
     }
 
+    /// Every setting within [`LIMITS`] (the first one outside is named), then the training
+    /// run's own checks.
     pub fn validate(&self) -> Result<(), ModelError> {
-        self.train.validate()?;
-        if !(4..=64).contains(&self.width) || self.head_start > 1000 {
-            return Err(ModelError::Config(format!(
-                "lab width {} (4 to 64) or head start {} (0 to 1000) out of range",
-                self.width, self.head_start
-            )));
+        let (t, l) = (&self.train, &LIMITS);
+        if !t.lr_d.is_finite() || !t.lr_g.is_finite() {
+            return Err(ModelError::Config("learning rate must be a number".into()));
         }
-        Ok(())
+        l.lr.check("learning rate", t.lr_d)?;
+        l.lr.check("learning rate", t.lr_g)?;
+        l.head_start.check("head start", self.head_start)?;
+        l.d_steps.check("D steps per iteration", t.d_steps)?;
+        l.g_steps.check("G steps per iteration", t.g_steps)?;
+        l.batch_size.check("batch size", t.batch_size)?;
+        l.width.check("width", self.width)?;
+        t.validate()
     }
 }
 
-/// Two trainers, one per cost in [`COSTS`].
+/// The discriminator's head start: one run, D-only steps taken in pieces.
+pub struct HeadStart {
+    pub config: LabConfig,
+    run: Trainer,
+    done: usize,
+}
+
+impl HeadStart {
+    /// The run before its head start, initialised from the config's seed.
+    pub fn new(config: LabConfig, data: &ImageSet, device: &Device) -> Result<Self, ModelError> {
+        config.validate()?;
+        let train = TrainConfig {
+            cost: COSTS[0],
+            ..config.train.clone()
+        };
+        let run = Trainer::new(config.model(data)?, train, device)?;
+        Ok(HeadStart {
+            config,
+            run,
+            done: 0,
+        })
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.config.head_start - self.done
+    }
+
+    /// Up to `steps` more head-start steps (so a page can take it in pieces); returns how many
+    /// remain.
+    pub fn advance(&mut self, data: &ImageSet, steps: usize) -> Result<usize, ModelError> {
+        let n = steps.min(self.remaining());
+        self.run.discriminator_head_start(data, self.done, n)?;
+        self.done += n;
+        Ok(self.remaining())
+    }
+
+    /// The run itself (what the head start has trained so far).
+    pub fn into_run(self) -> Trainer {
+        self.run
+    }
+
+    /// The state both runs start from, once the head start is done (read it with `read`, or
+    /// `read_async` on WebGPU).
+    pub fn hand_over(&self) -> Result<PendingSnapshot, CheckpointError> {
+        if self.remaining() > 0 {
+            return Err(ModelError::Config(format!(
+                "the discriminator's head start is not finished ({} of {} steps)",
+                self.done, self.config.head_start
+            ))
+            .into());
+        }
+        PendingSnapshot::of(&self.run)
+    }
+}
+
+/// One of the lab's runs: the head start's state, restored, with its own cost.
+pub fn restore_run(
+    snapshot: &RunSnapshot,
+    cost: GeneratorCost,
+    device: &Device,
+) -> Result<Trainer, CheckpointError> {
+    let mut run = snapshot.restore(device)?;
+    run.config.cost = cost;
+    Ok(run)
+}
+
+/// Where a lab stands: the head start, then the two runs (in [`COSTS`] order).
+pub enum LabPhase {
+    HeadStart(Box<HeadStart>),
+    Runs(Box<[Trainer; 2]>),
+}
+
+/// Both runs in one place, one after the other: the CLI's lab, and the reference the page's
+/// two-worker lab is tested against.
 pub struct LossLab {
     pub config: LabConfig,
-    /// One run during the head start, then the two runs.
-    pub runs: Vec<Trainer>,
-    head_done: usize,
+    pub phase: LabPhase,
 }
 
 impl LossLab {
-    /// One run initialised and given the discriminator head start, then cloned: the two runs
-    /// start from the very same state and differ only in the generator's cost.
+    /// The lab with its head start taken.
     pub fn new(config: LabConfig, data: &ImageSet, device: &Device) -> Result<Self, ModelError> {
         let mut lab = LossLab::prepare(config, data, device)?;
-        while lab.advance_head_start(data, usize::MAX)? > 0 {}
+        lab.advance_head_start(data, usize::MAX)?;
         Ok(lab)
     }
 
-    /// The first run, before its head start; take it with [`LossLab::advance_head_start`]
-    /// (in pieces, so a page stays responsive).
+    /// The lab before its head start; take it with [`LossLab::advance_head_start`].
     pub fn prepare(
         config: LabConfig,
         data: &ImageSet,
         device: &Device,
     ) -> Result<Self, ModelError> {
-        config.validate()?;
-        let model = config.model(data)?;
-        let train = TrainConfig {
-            cost: COSTS[0],
-            ..config.train.clone()
-        };
         Ok(LossLab {
-            runs: vec![Trainer::new(model, train, device)?],
+            phase: LabPhase::HeadStart(Box::new(HeadStart::new(config.clone(), data, device)?)),
             config,
-            head_done: 0,
         })
     }
 
-    /// Up to `steps` more head-start steps; returns how many remain. When none remain the
-    /// run is cloned into the second one.
+    /// Up to `steps` more head-start steps; returns how many remain. When none remain the two
+    /// runs are restored from the head start's snapshot.
     pub fn advance_head_start(
         &mut self,
         data: &ImageSet,
         steps: usize,
     ) -> Result<usize, ModelError> {
-        let n = steps.min(self.config.head_start - self.head_done);
-        self.runs[0].discriminator_head_start(data, self.head_done, n)?;
-        self.head_done += n;
-        if self.head_done == self.config.head_start && self.runs.len() == 1 {
-            let mut second = self.runs[0].clone();
-            second.config.cost = COSTS[1];
-            self.runs.push(second);
+        let LabPhase::HeadStart(head) = &mut self.phase else {
+            return Ok(0);
+        };
+        if head.advance(data, steps)? > 0 {
+            return Ok(head.remaining());
         }
-        Ok(self.config.head_start - self.head_done)
+        let snapshot = head
+            .hand_over()
+            .and_then(PendingSnapshot::read)
+            .map_err(other)?;
+        let device = head.run.device().clone();
+        let run = |cost| restore_run(&snapshot, cost, &device).map_err(other);
+        self.phase = LabPhase::Runs(Box::new([run(COSTS[0])?, run(COSTS[1])?]));
+        Ok(0)
+    }
+
+    fn runs(&mut self) -> Result<&mut [Trainer; 2], ModelError> {
+        match &mut self.phase {
+            LabPhase::Runs(runs) => Ok(runs),
+            LabPhase::HeadStart(_) => Err(ModelError::Config(
+                "the discriminator's head start is not finished".into(),
+            )),
+        }
     }
 
     /// One iteration of each run; read the statistics with `read` or `read_async`.
     pub fn step(&mut self, data: &ImageSet) -> Result<Vec<PendingStats>, ModelError> {
-        if self.runs.len() < COSTS.len() {
-            return Err(ModelError::Config(
-                "the discriminator's head start is not finished".into(),
-            ));
-        }
-        self.runs
+        self.runs()?
             .iter_mut()
             .map(|run| run.iteration(data))
             .collect()
     }
 
     /// Each run's samples from the same latent batch.
-    pub fn samples(&self, z: &[f32]) -> Vec<Tensor<4>> {
-        self.runs.iter().map(|run| run.sample(z.to_vec())).collect()
+    pub fn samples(&mut self, z: &[f32]) -> Result<Vec<Tensor<4>>, ModelError> {
+        self.runs()?
+            .iter()
+            .map(|run| run.sample(z.to_vec()))
+            .collect()
     }
 
+    /// Iterations both runs have done (0 during the head start).
     pub fn iteration(&self) -> u64 {
-        self.runs[0].iteration
+        match &self.phase {
+            LabPhase::Runs(runs) => runs[0].iteration,
+            LabPhase::HeadStart(_) => 0,
+        }
+    }
+}
+
+fn other(e: CheckpointError) -> ModelError {
+    match e {
+        CheckpointError::Model(m) => m,
+        e => ModelError::Other(e.to_string()),
     }
 }

@@ -6,6 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use burn::tensor::{Device, Tensor, TensorData};
 use half::f16;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -171,6 +172,10 @@ pub enum LatentError {
     TooLong,
     #[error("latent value {index} is not a finite number")]
     NotFinite { index: usize },
+    #[error(
+        "expected a whole number of latent vectors of {dim} values (at least one), got {got} values"
+    )]
+    NotWholeVectors { got: usize, dim: usize },
 }
 
 const PREFIX: &str = "z1";
@@ -232,4 +237,18 @@ pub fn decode(code: &str, expected_dim: Option<usize>) -> Result<Vec<f32>, Laten
         }),
         _ => Ok(z),
     }
+}
+
+/// Latent vectors (row-major, `dim` values each) as a `[count, dim]` tensor on `device`: the one
+/// place a latent becomes a tensor, for the trainer, the CLI and the page alike. The length must
+/// be a whole, non-zero number of vectors and every value finite.
+pub fn to_tensor(z: Vec<f32>, dim: usize, device: &Device) -> Result<Tensor<2>, LatentError> {
+    if dim == 0 || z.is_empty() || !z.len().is_multiple_of(dim) {
+        return Err(LatentError::NotWholeVectors { got: z.len(), dim });
+    }
+    if let Some(index) = z.iter().position(|v| !v.is_finite()) {
+        return Err(LatentError::NotFinite { index });
+    }
+    let count = z.len() / dim;
+    Ok(Tensor::from_data(TensorData::new(z, [count, dim]), device))
 }

@@ -130,6 +130,7 @@ pub fn slope_wrt_d(cost: GeneratorCost, d: f64) -> f64 {
 
 /// One sample of a theory curve.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CurvePoint {
     pub d: f64,
     pub logit: f64,

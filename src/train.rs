@@ -8,9 +8,9 @@
 //! deterministic on a given backend and resumes exactly.
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{self, ImageSet};
@@ -20,9 +20,11 @@ pub use crate::loss::GeneratorCost;
 use crate::loss::{discriminator_loss, generator_cost};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
 
+mod adam;
 mod average;
 mod schedule;
 mod stats;
+pub use adam::{Adam, Moments};
 pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, recalibrate};
 pub use schedule::LinearDecay;
 pub use stats::{IterationStats, PendingStats};
@@ -94,12 +96,8 @@ impl TrainConfig {
         Ok(())
     }
 
-    fn adam(&self) -> ModuleOptimizer {
-        AdamConfig::new()
-            .with_beta_1(self.beta_1)
-            .with_beta_2(self.beta_2)
-            .with_epsilon(self.epsilon)
-            .init()
+    fn adam(&self) -> Adam {
+        Adam::new(self.beta_1, self.beta_2, self.epsilon)
     }
 }
 
@@ -117,16 +115,16 @@ pub struct GeneratorStep {
     pub grad_norm: Tensor<1>,
 }
 
-/// A generator, a discriminator, their optimizers and where the run is. A clone is an
-/// independent run from the same state (parameters and optimizer moments).
-#[derive(Clone)]
+/// A generator, a discriminator, their optimizers and where the run is. Not `Clone`: a cloned
+/// module shares its batch-norm running statistics with the original, so an independent copy
+/// of a run is a [`crate::checkpoint::RunSnapshot`] restored.
 pub struct Trainer {
     pub model: ModelConfig,
     pub config: TrainConfig,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    pub opt_g: ModuleOptimizer,
-    pub opt_d: ModuleOptimizer,
+    pub opt_g: Adam,
+    pub opt_d: Adam,
     /// Iterations completed.
     pub iteration: u64,
     /// Multiplies both learning rates (1 unless a schedule sets it; see [`LinearDecay`]).
@@ -192,9 +190,8 @@ impl Trainer {
     }
 
     /// Latent batch `[batch, latent]` on the training device.
-    pub fn latent_batch(&self, z: Vec<f32>) -> Tensor<2> {
-        let b = z.len() / self.model.latent;
-        Tensor::from_data(TensorData::new(z, [b, self.model.latent]), &self.device)
+    pub fn latent_batch(&self, z: Vec<f32>) -> Result<Tensor<2>, ModelError> {
+        Ok(latent::to_tensor(z, self.model.latent, &self.device)?)
     }
 
     /// One discriminator step on a real batch and generated samples from `z`.
@@ -275,7 +272,7 @@ impl Trainer {
             let real = data.batch(&indices, &self.device);
             let mut rng = latent::rng(self.config.seed ^ HEAD ^ step.wrapping_mul(0x9E37_79B9));
             let z = latent::sample_with(self.config.prior, b, self.model.latent, &mut rng);
-            let z = self.latent_batch(z);
+            let z = self.latent_batch(z)?;
             self.discriminator_step(real, z);
         }
         Ok(())
@@ -304,7 +301,7 @@ impl Trainer {
                 b,
                 self.model.latent,
                 &mut rng,
-            ));
+            ))?;
             d_out = Some(self.discriminator_step(real, z));
         }
         let mut first_g: Option<GeneratorStep> = None;
@@ -315,7 +312,7 @@ impl Trainer {
                 b,
                 self.model.latent,
                 &mut rng,
-            ));
+            ))?;
             let out = self.generator_step(z.clone());
             last_z = Some(z);
             first_g.get_or_insert(out);
@@ -355,14 +352,10 @@ impl Trainer {
     }
 
     /// Samples from the current generator in eval mode (running batch-norm statistics).
-    pub fn sample(&self, z: Vec<f32>) -> Tensor<4> {
-        let g = self.generator.valid();
+    pub fn sample(&self, z: Vec<f32>) -> Result<Tensor<4>, ModelError> {
         let device = self.device.clone().without_autodiff();
-        let b = z.len() / self.model.latent;
-        g.forward(Tensor::from_data(
-            TensorData::new(z, [b, self.model.latent]),
-            &device,
-        ))
+        let z = latent::to_tensor(z, self.model.latent, &device)?;
+        Ok(self.generator.valid().forward(z))
     }
 }
 

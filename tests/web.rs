@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gan_playground::web::{self, Engine};
-use js_sys::Uint8ClampedArray;
+use js_sys::{Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -109,22 +109,45 @@ fn latent_helpers_agree_with_the_core() {
     assert_ne!(walked, a);
 }
 
-async fn lab_step(engine: &Engine) -> Result<Vec<(f64, f64)>, JsValue> {
+fn lab_data() -> web::LabData {
     let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
-    let data = web::LabData::decode(images).map_err(JsValue::from)?;
-    let options = js_sys::JSON::parse(r#"{"headStart": 3, "batchSize": 4, "width": 4}"#)?;
-    let mut lab = web::Lab::create(engine, &data, options).map_err(JsValue::from)?;
-    while lab.head_start(2).map_err(JsValue::from)? > 0 {}
-    let stats = js_sys::Array::from(&JsFuture::from(lab.step()).await?);
-    let samples = Uint8ClampedArray::from(JsFuture::from(lab.samples()).await?);
-    assert_eq!(samples.length(), 2 * 16 * 28 * 28 * 4);
-    stats
-        .iter()
-        .map(|s| {
-            let get = |k: &str| js_sys::Reflect::get(&s, &k.into()).map(|v| v.as_f64().unwrap());
-            Ok((get("d_loss")?, get("g_grad_norm")?))
-        })
-        .collect()
+    web::LabData::decode(images).map_err(JsValue::from).unwrap()
+}
+
+fn tiny_options(head_start: usize) -> JsValue {
+    let json = format!(r#"{{"headStart": {head_start}, "batchSize": 4, "width": 4}}"#);
+    js_sys::JSON::parse(&json).unwrap()
+}
+
+/// The head start on `engine`, then its hand-over's bytes.
+async fn hand_over(engine: &Engine, data: &web::LabData) -> Result<Vec<u8>, JsValue> {
+    let mut head =
+        web::LabHeadStart::create(engine, data, tiny_options(3)).map_err(JsValue::from)?;
+    while head.advance(2).map_err(JsValue::from)? > 0 {}
+    Ok(Uint8Array::from(JsFuture::from(head.hand_over()).await?).to_vec())
+}
+
+fn get(stats: &JsValue, key: &str) -> f64 {
+    js_sys::Reflect::get(stats, &key.into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+/// One step of each run, each restored from the hand-over; `(dLoss, gGradNorm)` per run.
+async fn lab_step(engine: &Engine) -> Result<Vec<(f64, f64)>, JsValue> {
+    let data = lab_data();
+    let bytes = hand_over(engine, &data).await?;
+    let mut out = Vec::new();
+    for cost in ["saturating", "non_saturating"] {
+        let mut run =
+            web::LabRun::restore(engine, &data, bytes.clone(), cost).map_err(JsValue::from)?;
+        let stats = JsFuture::from(run.step()).await?;
+        let samples = Uint8ClampedArray::from(JsFuture::from(run.samples()).await?);
+        assert_eq!(samples.length(), 16 * 28 * 28 * 4);
+        out.push((get(&stats, "dLoss"), get(&stats, "gGradNorm")));
+    }
+    Ok(out)
 }
 
 #[wasm_bindgen_test]
@@ -151,40 +174,90 @@ async fn loss_lab_steps_alike_on_webgpu_and_cpu() {
 }
 
 #[wasm_bindgen_test]
+async fn a_run_snapshot_moves_between_backends_and_goes_on_alike() {
+    // Taken on WebGPU (an asynchronous read), restored on the CPU and on WebGPU.
+    web::start();
+    let data = lab_data();
+    let gpu = Engine::webgpu().await.map_err(JsValue::from).unwrap();
+    let mut run = web::LabRun::restore(
+        &gpu,
+        &data,
+        hand_over(&gpu, &data).await.unwrap(),
+        "non_saturating",
+    )
+    .map_err(JsValue::from)
+    .unwrap();
+    JsFuture::from(run.step()).await.unwrap();
+    let bytes = Uint8Array::from(JsFuture::from(run.snapshot()).await.unwrap()).to_vec();
+    let mut next = Vec::new();
+    for engine in [
+        Engine::cpu(),
+        Engine::webgpu().await.map_err(JsValue::from).unwrap(),
+    ] {
+        let mut again = web::LabRun::restore(&engine, &data, bytes.clone(), "non_saturating")
+            .map_err(JsValue::from)
+            .unwrap();
+        assert_eq!(again.iteration(), 1.0);
+        next.push(get(&JsFuture::from(again.step()).await.unwrap(), "dLoss"));
+    }
+    let direct = get(&JsFuture::from(run.step()).await.unwrap(), "dLoss");
+    assert_eq!(next[1], direct, "the same backend goes on exactly");
+    assert!(
+        (next[0] - direct).abs() < 1e-3 * direct.abs().max(1.0),
+        "{next:?} vs {direct}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn lab_refuses_bad_options() {
     web::start();
-    let data = web::LabData::decode(b"junk");
-    assert!(data.is_err());
-    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
-    let data = web::LabData::decode(images).map_err(JsValue::from).unwrap();
+    assert!(web::LabData::decode(b"junk").is_err());
+    let data = lab_data();
     for bad in [
         r#"{"lr": -1}"#,
+        r#"{"lr": 0.5}"#,
         r#"{"width": 1000}"#,
         r#"{"batchSize": 0}"#,
         r#"{"batchSize": 4096}"#,
         r#"{"dSteps": 50}"#,
+        r#"{"headStart": 5000}"#,
+        r#"{"learningRate": 0.001}"#,
     ] {
         let options = js_sys::JSON::parse(bad).unwrap();
+        assert!(web::validate_lab_options(options.clone()).is_err(), "{bad}");
         assert!(
-            web::Lab::create(&Engine::cpu(), &data, options).is_err(),
+            web::LabHeadStart::create(&Engine::cpu(), &data, options).is_err(),
             "{bad}"
         );
     }
+    assert!(web::validate_lab_options(tiny_options(3)).is_ok());
+    let limits = web::lab_limits().map_err(JsValue::from).unwrap();
+    let lr = js_sys::Reflect::get(&limits, &"lr".into()).unwrap();
+    assert_eq!(get(&lr, "max"), 0.1);
 }
 
 #[wasm_bindgen_test]
 async fn lab_in_the_wrong_order_rejects_instead_of_panicking() {
     web::start();
-    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
-    let data = web::LabData::decode(images).map_err(JsValue::from).unwrap();
-    let options = js_sys::JSON::parse(r#"{"headStart": 5, "batchSize": 4, "width": 4}"#).unwrap();
-    let mut lab = web::Lab::create(&Engine::cpu(), &data, options)
+    let data = lab_data();
+    let engine = Engine::cpu();
+    let mut head = web::LabHeadStart::create(&engine, &data, tiny_options(5))
         .map_err(JsValue::from)
         .unwrap();
-    let early = JsFuture::from(lab.samples()).await.unwrap_err();
+    let early = JsFuture::from(head.hand_over()).await.unwrap_err();
     assert!(message(early).contains("head start"));
-    let early = JsFuture::from(lab.step()).await.unwrap_err();
-    assert!(message(early).contains("head start"));
-    assert_eq!(lab.head_start(100).map_err(JsValue::from).unwrap(), 0);
-    assert!(JsFuture::from(lab.step()).await.is_ok());
+    assert_eq!(head.advance(100).map_err(JsValue::from).unwrap(), 0);
+    let bytes = Uint8Array::from(JsFuture::from(head.hand_over()).await.unwrap()).to_vec();
+    for (bytes, cost) in [
+        (b"junk".to_vec(), "saturating"),
+        (bytes[..bytes.len() / 2].to_vec(), "saturating"),
+        (bytes.clone(), "maximum_likelihood"),
+        (bytes.clone(), "cubic"),
+    ] {
+        assert!(
+            web::LabRun::restore(&engine, &data, bytes, cost).is_err(),
+            "{cost}"
+        );
+    }
+    assert!(web::LabRun::restore(&engine, &data, bytes, "saturating").is_ok());
 }

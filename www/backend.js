@@ -1,8 +1,7 @@
-// Picks where the model runs: WebGPU where it helps, Burn's CPU backend (in wasm) otherwise,
-// and says why. With only a software adapter (SwiftShader) the CPU is usually ~10x faster for
-// a small DCGAN, so "auto" measures both instead of guessing.
-
-export const BACKENDS = ["auto", "webgpu", "cpu"];
+// Picks where the model runs, inside the generation worker: WebGPU where it helps, Burn's CPU
+// backend (in wasm) otherwise, and says why. With only a software adapter (SwiftShader) the CPU
+// is usually ~10x faster for a small DCGAN, so "auto" measures both instead of guessing.
+// Dedicated workers have navigator.gpu in Chromium, so the probe and the measurement run here.
 
 export async function probeWebGpu() {
   if (!navigator.gpu) return { ok: false, why: "this browser has no WebGPU (navigator.gpu is missing)" };
@@ -34,19 +33,17 @@ export async function timeGeneration(generator, z, runs = 3) {
 
 const cpuLabel = "CPU (Burn flex in wasm)";
 
-// One WebGPU engine per page: Burn initialises the runtime once, so a second concurrent
-// `Engine.webgpu()` would fail. Every caller shares this promise.
-let webgpuEngine = null;
-function sharedWebGpu(wasm) {
-  webgpuEngine ??= wasm.Engine.webgpu();
-  return webgpuEngine;
+function free(choice) {
+  choice?.generator?.free();
+  choice?.engine?.free();
 }
 
 // Returns { engine, generator, label, banner } for the weights `bytes`; `report(text)` shows
 // progress. Never throws for a missing or failing WebGPU: that is a CPU run with a banner.
-export async function selectEngine(wasm, want, bytes, z, report) {
+// Whatever is not kept is freed.
+export async function selectEngine(core, want, bytes, z, report) {
   const onCpu = async (banner) => {
-    const engine = wasm.Engine.cpu();
+    const engine = core.Engine.cpu();
     const generator = engine.loadGenerator(bytes);
     report("Warming up the CPU backend…");
     await generator.generate(z);
@@ -57,17 +54,17 @@ export async function selectEngine(wasm, want, bytes, z, report) {
   report("Looking for a WebGPU adapter…");
   const probe = await probeWebGpu();
   if (!probe.ok) return onCpu(`WebGPU is not available (${probe.why}), so the model runs on the CPU backend.`);
-  let engine, generator;
+  const webgpu = { engine: null, generator: null, label: "", banner: null };
   try {
-    engine = await sharedWebGpu(wasm);
-    generator = engine.loadGenerator(bytes);
+    webgpu.engine = await core.Engine.webgpu();
+    webgpu.generator = webgpu.engine.loadGenerator(bytes);
     report("Warming up WebGPU shaders…");
-    await generator.generate(z);
+    await webgpu.generator.generate(z);
   } catch (e) {
+    free(webgpu);
     return onCpu(`WebGPU failed to start (${e.message}), so the model runs on the CPU backend.`);
   }
-  const label = `WebGPU (${probe.name}${probe.fallback ? ", software fallback" : ""})`;
-  const webgpu = { engine, generator, label, banner: null };
+  webgpu.label = `WebGPU (${probe.name}${probe.fallback ? ", software fallback" : ""})`;
   if (want === "webgpu") {
     if (probe.fallback) webgpu.banner = "Forced to WebGPU on a software adapter: the CPU backend is probably faster here.";
     return webgpu;
@@ -75,14 +72,16 @@ export async function selectEngine(wasm, want, bytes, z, report) {
   if (!probe.fallback) return webgpu;
 
   report("Software WebGPU adapter: measuring WebGPU against the CPU…");
-  const gpuMs = await timeGeneration(generator, z);
+  const gpuMs = await timeGeneration(webgpu.generator, z);
   const cpu = await onCpu(null);
   const cpuMs = await timeGeneration(cpu.generator, z);
   const measured = `measured ${gpuMs.toFixed(1)} ms per image on WebGPU and ${cpuMs.toFixed(1)} ms on the CPU`;
   if (cpuMs < gpuMs) {
+    free(webgpu);
     cpu.banner = `The only WebGPU adapter is a software fallback (${probe.name}): ${measured}, so the CPU backend runs this page.`;
     return cpu;
   }
+  free(cpu);
   webgpu.banner = `The WebGPU adapter is a software fallback (${probe.name}), yet ${measured}, so WebGPU runs this page.`;
   return webgpu;
 }

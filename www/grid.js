@@ -6,8 +6,8 @@ import { savePng, scaled } from "./export.js";
 const SIDE = 8;
 
 export class GridPanel {
-  constructor(wasm, { onPick, onError }) {
-    this.wasm = wasm;
+  constructor(core, { onPick, onError }) {
+    this.core = core;
     this.onPick = onPick;
     this.onError = onError;
     this.root = document.getElementById("grid");
@@ -19,14 +19,15 @@ export class GridPanel {
     document.getElementById("export-grid").addEventListener("click", () => this.export());
   }
 
-  configure(prior, dim, generator) {
-    Object.assign(this, { prior, dim, generator });
+  configure(prior, dim, info) {
+    Object.assign(this, { prior, dim, size: info.imageSize });
+    this.model = (this.model ?? 0) + 1;
     this.root.replaceChildren();
     this.canvases = [];
     for (let i = 0; i < SIDE * SIDE; i++) {
       const button = Object.assign(document.createElement("button"), { type: "button" });
       button.setAttribute("aria-label", `Load sample ${i + 1} (row ${Math.floor(i / SIDE) + 1}, column ${(i % SIDE) + 1})`);
-      const canvas = Object.assign(document.createElement("canvas"), { width: generator.imageSize, height: generator.imageSize });
+      const canvas = Object.assign(document.createElement("canvas"), { width: this.size, height: this.size });
       button.append(canvas);
       button.addEventListener("click", () => this.onPick(this.z.slice(i * dim, (i + 1) * dim)));
       this.root.append(button);
@@ -36,20 +37,21 @@ export class GridPanel {
 
   async refresh() {
     try {
-      const generator = this.generator;
-      this.z = this.wasm.sampleLatent(this.prior, SIDE * SIDE, this.dim, this.seed);
-      const rgba = await generator.generate(this.z);
-      if (generator !== this.generator) return; // the model changed meanwhile
-      const size = generator.imageSize;
-      this.canvases.forEach((c, i) => c.getContext("2d").putImageData(imageAt(rgba, size, i), 0, 0));
-      this.root.dataset.seed = String(this.seed);
+      const model = this.model;
+      const z = this.core.maths.sampleLatent(this.prior, SIDE * SIDE, this.dim, this.seed);
+      const seed = this.seed;
+      const rgba = await this.core.generate(z, "grid");
+      if (rgba === null || model !== this.model) return; // superseded, or the model changed
+      this.z = z;
+      this.canvases.forEach((c, i) => c.getContext("2d").putImageData(imageAt(rgba, this.size, i), 0, 0));
+      this.root.dataset.seed = String(seed);
     } catch (e) {
       this.onError(e);
     }
   }
 
   export() {
-    const size = this.generator.imageSize, gap = 2;
+    const size = this.size, gap = 2;
     const sheet = document.createElement("canvas");
     sheet.width = sheet.height = SIDE * (size + gap) - gap;
     const ctx = sheet.getContext("2d");

@@ -6,8 +6,8 @@ import { recordWebm, scaled } from "./export.js";
 const PERIOD_MS = 3000; // A to B
 
 export class InterpolationPanel {
-  constructor(wasm, { getZ, setZ, sampleCanvas, onError }) {
-    Object.assign(this, { wasm, getZ, setZ, sampleCanvas, onError });
+  constructor(maths, { getZ, setZ, sampleCanvas, onError }) {
+    Object.assign(this, { wasm: maths, getZ, setZ, sampleCanvas, onError });
     this.playing = false;
     this.t = 0;
     this.direction = 1;
@@ -37,11 +37,13 @@ export class InterpolationPanel {
   }
 
   start() {
+    if (this.playing) return; // a second Play must not start a second animation loop
     this.playing = true;
     this.play.textContent = "Pause";
+    const loop = (this.loop = (this.loop ?? 0) + 1); // a Pause then Play leaves one loop, this one
     let last = performance.now();
     const frame = (now) => {
-      if (!this.playing) return;
+      if (!this.playing || loop !== this.loop) return;
       const dt = now - last;
       last = now;
       if (this.walk.checked) {

@@ -4,8 +4,8 @@
 const MAX_SEED = 4294967295;
 
 export class LatentPanel {
-  constructor(wasm, { onChange, onMessage }) {
-    this.wasm = wasm;
+  constructor(maths, { onChange, onMessage }) {
+    this.wasm = maths;
     this.onChange = onChange;
     this.onMessage = onMessage;
     this.fieldset = document.getElementById("sliders");

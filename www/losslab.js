@@ -1,8 +1,12 @@
 // The loss lab: the generator costs drawn to true scale from the core's closed forms (left),
 // and two live runs that differ only in the cost (right), overlaid on the theory curves.
+// The runs live in the lab's workers (www/core.js): D's head start in the first, then its state,
+// taken once, restores both runs. A snapshot of both is kept every few steps, so a worker that
+// dies costs at most those steps.
 
 import { frame, line, dots, rug, el } from "./plot.js";
 import { imageAt } from "./render.js";
+import { WorkerLost } from "./core.js";
 
 const RUNS = [
   { cost: "saturating", name: "saturating (minimax)", colour: "#c8402f" },
@@ -14,8 +18,8 @@ const ML = { cost: "maximum_likelihood", name: "maximum likelihood", colour: "#7
 const MODES = {
   cost: { y: [-1.2, 1.2], equal: true, label: "generator cost J_G (true scale)" },
   squeezed: { y: [-4, 4], label: "generator cost J_G (squeezed, as in the tutorial)" },
-  slope_d: { y: [-10, 0], label: "∂J_G / ∂D(G(z))" },
-  slope_logit: { y: [-1.1, 0.1], equal: true, label: "∂J_G / ∂logit (true scale)" },
+  slopeD: { y: [-10, 0], label: "∂J_G / ∂D(G(z))" },
+  slopeLogit: { y: [-1.1, 0.1], equal: true, label: "∂J_G / ∂logit (true scale)" },
 };
 const PLOT_WIDTH = 206; // the theory plot's x axis, in pixels (the svg adds 54 of margins)
 const DATASETS = {
@@ -24,24 +28,30 @@ const DATASETS = {
   emoji: "data/emoji/all-32px-images-idx3-ubyte.gz",
 };
 const CHARTS = [
-  ["g_cost", "G cost", false], ["d_loss", "D loss", false], ["d_real", "mean D(x)", false],
-  ["d_fake_before", "mean D(G(z))", false], ["g_grad_norm", "‖∇G‖ (log scale)", true],
+  ["gCost", "G cost", false], ["dLoss", "D loss", false], ["dReal", "mean D(x)", false],
+  ["dFakeBefore", "mean D(G(z))", false], ["gGradNorm", "‖∇G‖ (log scale)", true],
 ];
+// The page's inputs and the option each sets; their bounds come from the core (labLimits).
+const INPUTS = [["lab-lr", "lr"], ["lab-head", "headStart"], ["lab-k", "dSteps"], ["lab-m", "gSteps"]];
+const SNAPSHOT_EVERY = 20; // steps between snapshots of both runs
+const SAMPLES_EVERY = 5; // steps between sample grids while running
 const $ = (id) => document.getElementById(id);
 
 export class LossLab {
-  constructor(wasm, { getEngine, fetchBytes, onError }) {
-    Object.assign(this, { wasm, getEngine, fetchBytes, onError });
-    this.data = new Map();
-    this.epoch = 0;
+  constructor(core, { fetchBytes, onError, onMessage }) {
+    Object.assign(this, { core, maths: core.maths, fetchBytes, onError, onMessage });
+    this.bytes = new Map();
+    this.epoch = 0; // a new build or restore overtakes whatever was in flight
     this.loop = 0;
-    const defaults = wasm.labDefaults();
-    $("lab-lr").value = defaults.lr;
-    $("lab-head").value = defaults.headStart;
-    $("lab-k").value = defaults.dSteps;
-    $("lab-m").value = defaults.gSteps;
+    this.phase = "idle"; // "idle" → "headStart" → "runs"
+    this.saved = null; // { iteration, dataset, runs: { cost: snapshot bytes } }
     this.history = [[], []];
     this.running = false;
+    const defaults = this.maths.labDefaults();
+    const limits = this.maths.labLimits();
+    for (const [id, key] of INPUTS) {
+      Object.assign($(id), { min: limits[key].min, max: limits[key].max, value: defaults[key] });
+    }
     $("theory-mode").addEventListener("change", () => this.drawTheory());
     $("show-ml").addEventListener("change", () => this.drawTheory());
     $("probe").addEventListener("input", () => this.drawTheory());
@@ -49,9 +59,13 @@ export class LossLab {
     $("lab-run").addEventListener("click", () => (this.running ? this.pause() : this.start()));
     $("lab-step").addEventListener("click", () => this.#guard(() => this.stepOnce()));
     $("lab-reset").addEventListener("click", () => this.#guard(() => this.reset()));
-    for (const id of ["lab-dataset", "lab-lr", "lab-head", "lab-k", "lab-m"]) {
+    for (const id of ["lab-dataset", ...INPUTS.map(([id]) => id)]) {
       $(id).addEventListener("change", () => this.#guard(() => this.reset()));
     }
+    core.addEventListener("lost", (e) => this.#lost(e.detail));
+    core.addEventListener("recovered", (e) => {
+      if (e.detail.role.startsWith("lab")) this.#guard(() => this.#recover());
+    });
     this.drawTheory();
     this.drawCharts();
   }
@@ -67,31 +81,31 @@ export class LossLab {
     this.theory = f;
     const shown = $("show-ml").checked ? [...RUNS, ML] : RUNS;
     for (const c of shown) {
-      const pts = this.wasm.costCurve(c.cost, 401).map((p) => [p.d, p[mode]]);
+      const pts = this.maths.costCurve(c.cost, 401).map((p) => [p.d, p[mode]]);
       line(f, pts, { stroke: c.colour, "stroke-width": 2, "stroke-dasharray": c === ML ? "5 3" : "", "data-cost": c.cost });
     }
     // Where the current batches sit: each sample on its run's curve, and a rug per run.
     const last = this.history.map((h) => h.at(-1));
     RUNS.forEach((run, i) => {
       if (!last[i]) return;
-      const batch = last[i].d_fake_batch.filter(Number.isFinite); // a diverged run has NaN
-      dots(f, batch.map((d) => [d, this.wasm.costAt(run.cost, d)[mode]]), { fill: run.colour, "data-batch": run.cost });
+      const batch = last[i].dFakeBatch.filter(Number.isFinite); // a diverged run has NaN
+      dots(f, batch.map((d) => [d, this.maths.costAt(run.cost, d)[mode]]), { fill: run.colour, "data-batch": run.cost });
       rug(f, batch, { stroke: run.colour, "data-rug": run.cost }, i);
     });
     const d = Number($("probe").value);
     el("line", { x1: f.x(d), x2: f.x(d), y1: f.m.t, y2: f.h - f.m.b, class: "probe" }, f.svg);
     // The tangent at the probe: its tilt is the slope, at whatever scale the axes have.
     for (const c of shown) {
-      const p = this.wasm.costAt(c.cost, d);
-      const [v, s] = [p[mode], mode === "cost" ? p.slope_d : null];
+      const p = this.maths.costAt(c.cost, d);
+      const [v, s] = [p[mode], mode === "cost" ? p.slopeD : null];
       if (s === null || !Number.isFinite(v) || !Number.isFinite(s)) continue;
       const h = 0.2 / Math.sqrt(1 + s * s);
       line(f, [[d - h, v - h * s], [d + h, v + h * s]], { stroke: c.colour, "stroke-width": 3, "stroke-opacity": 0.45, class: "tangent" });
     }
     const rows = shown.map((c) => {
-      const p = this.wasm.costAt(c.cost, d);
+      const p = this.maths.costAt(c.cost, d);
       return `<tr data-cost="${c.cost}"><th scope="row" style="color:${c.colour}">${c.name}</th>` +
-        `<td>${fmt(p.cost)}</td><td>${fmt(p.slope_d)}</td><td>${fmt(p.slope_logit)}</td></tr>`;
+        `<td>${fmt(p.cost)}</td><td>${fmt(p.slopeD)}</td><td>${fmt(p.slopeLogit)}</td></tr>`;
     });
     $("probe-table").tBodies[0].innerHTML = rows.join("");
     $("probe-value").textContent = d.toFixed(2);
@@ -109,72 +123,111 @@ export class LossLab {
   }
 
   // ---- live run ----
+  // The controls' values; the core names the first one out of range (its limits are the
+  // ones the controls show), and nothing has changed when it throws.
   options() {
-    const num = (id) => Number($(id).value);
-    const o = { lr: num("lab-lr"), headStart: num("lab-head"), dSteps: num("lab-k"), gSteps: num("lab-m") };
-    if (!(o.lr > 0 && o.lr <= 0.1)) throw new Error(`Learning rate must be in (0, 0.1]; got “${$("lab-lr").value}”.`);
-    for (const [k, max] of [["headStart", 1000], ["dSteps", 10], ["gSteps", 10]]) {
-      if (!Number.isInteger(o[k]) || o[k] < (k === "headStart" ? 0 : 1) || o[k] > max) {
-        throw new Error(`${k} must be a whole number up to ${max}; got “${o[k]}”.`);
-      }
+    const o = Object.fromEntries(INPUTS.map(([id, key]) => [key, $(id).value.trim() === "" ? NaN : Number($(id).value)]));
+    for (const [id, key] of INPUTS) {
+      if (!Number.isFinite(o[key])) throw new Error(`“${$(id).value}” is not a number (${$(id).labels[0]?.textContent.trim()}).`);
     }
+    this.maths.validateLabOptions(o);
     return o;
   }
 
   async reset() {
+    const options = this.options(); // a bad value is refused before the run is touched
     this.pause();
-    await this.#create();
+    await this.#create(options);
   }
 
   // The newest creation wins: a Start or Step during a reset waits for it, and a build that
-  // was overtaken (settings or backend changed meanwhile) frees its lab and stops.
-  #create() {
+  // was overtaken (settings or backend changed meanwhile) stops.
+  #create(options) {
     const epoch = ++this.epoch;
-    const p = this.#build(epoch).finally(() => { if (this.creating === p) this.creating = null; });
+    const p = this.#build(epoch, options).finally(() => { if (this.creating === p) this.creating = null; });
     this.creating = p;
     return p;
   }
 
   async #ensureLab() {
     if (this.creating) await this.creating;
-    if (!this.lab) await this.#create();
+    if (this.phase !== "runs") await this.#create(this.options());
   }
 
-  async #build(epoch) {
-    const options = this.options(); // a bad value throws before anything changes
-    const engine = this.getEngine();
-    if (!engine) throw new Error("the model is still loading; try again in a moment");
+  async #datasetBytes(name) {
+    if (!this.bytes.has(name)) {
+      this.bytes.set(name, await this.fetchBytes(DATASETS[name], `Loading the ${name} training images`));
+    }
+    return this.bytes.get(name);
+  }
+
+  async #build(epoch, options) {
+    if (!this.core.backend) throw new Error("the model is still loading; try again in a moment");
     const name = $("lab-dataset").value;
-    if (!this.data.has(name)) {
-      const bytes = await this.fetchBytes(DATASETS[name], `Loading the ${name} training images`);
-      this.data.set(name, this.wasm.LabData.decode(bytes));
-    }
+    const bytes = await this.#datasetBytes(name);
     if (epoch !== this.epoch) return;
-    this.lab?.free();
-    this.lab = null;
-    const lab = this.wasm.Lab.create(engine, this.data.get(name), options);
-    // The head start runs in pieces so the page stays responsive and shows progress.
-    for (let left = options.headStart; left > 0;) {
-      this.#status(`D's head start: ${options.headStart - left} of ${options.headStart} steps`);
-      await new Promise((r) => setTimeout(r, 0));
-      if (epoch !== this.epoch) return lab.free();
-      left = lab.headStart(10);
+    this.phase = "headStart";
+    this.saved = null;
+    const lab = this.core.lab;
+    let { remaining } = await lab.headStart(name, bytes, options);
+    // The head start runs in pieces so it shows progress and a newer build can overtake it.
+    while (remaining > 0) {
+      this.#status(`D's head start: ${options.headStart - remaining} of ${options.headStart} steps`);
+      ({ remaining } = await lab.advance(10));
+      if (epoch !== this.epoch) return;
     }
-    lab.headStart(0);
-    this.lab = lab;
-    this.history = [[], []];
+    const snapshot = await lab.handOver();
+    if (epoch !== this.epoch) return;
+    this.saved = { iteration: 0, dataset: name, runs: { saturating: snapshot, non_saturating: snapshot } };
+    await this.#restore(epoch);
+  }
+
+  // Both runs from the last snapshot (the head start's hand-over, or a later one); the charts
+  // go back to that step with them.
+  async #restore(epoch) {
+    const { iteration, dataset, runs } = this.saved;
+    const bytes = await this.#datasetBytes(dataset);
+    await Promise.all(RUNS.map((r) => this.core.lab.restore(r.cost, dataset, bytes, runs[r.cost])));
+    if (epoch !== this.epoch) return;
+    this.phase = "runs";
+    this.iteration = iteration;
+    this.history = this.history.map((h) => h.slice(0, iteration));
+    $("lab-panel").dataset.iteration = String(iteration);
     this.drawCharts();
     this.drawTheory();
     await this.drawSamples();
-    this.#status("Step 0");
+    this.#status(`Step ${iteration}`);
+  }
+
+  #lost({ role }) {
+    if (!role.startsWith("lab")) return;
+    this.resume ||= this.running;
+    this.pause();
+    this.epoch++; // what was in flight belongs to the lost runs
+    this.#status("A lab worker stopped; restarting it…");
+  }
+
+  async #recover() {
+    const resume = this.resume;
+    this.resume = false;
+    if (!this.saved) {
+      // Lost during the head start: take it again.
+      if (this.phase !== "idle") await this.#create(this.options());
+      return;
+    }
+    const epoch = ++this.epoch;
+    await this.#restore(epoch);
+    if (epoch !== this.epoch) return;
+    this.onMessage(`A lab worker stopped; both runs were restored from the snapshot at step ${this.saved.iteration}.`);
+    if (resume) this.start();
   }
 
   // The backend changed: the next Start or Step builds the lab on the new engine.
   detach() {
     this.epoch++; // a build in progress is overtaken
     this.pause();
-    this.lab?.free();
-    this.lab = null;
+    this.phase = "idle";
+    this.saved = null;
     this.history = [[], []];
     this.#status("Not started");
     this.drawCharts();
@@ -183,19 +236,28 @@ export class LossLab {
 
   async stepOnce() {
     await this.#ensureLab();
-    const lab = this.lab;
-    const stats = await lab.step();
-    if (lab !== this.lab) return; // reset or detached while this step ran
+    const epoch = this.epoch;
+    const stats = await Promise.all(RUNS.map((r) => this.core.lab.step(r.cost)));
+    if (epoch !== this.epoch) return; // reset, detached or restored while this step ran
     stats.forEach((s, i) => this.history[i].push(s));
-    this.#status(`Step ${lab.iteration}`);
-    $("lab-panel").dataset.iteration = String(lab.iteration);
+    this.iteration = stats[0].iteration;
+    this.#status(`Step ${this.iteration}`);
+    $("lab-panel").dataset.iteration = String(this.iteration);
     this.drawCharts();
     this.drawTheory();
-    if (!this.running || lab.iteration % 5 === 0) await this.drawSamples();
+    if (!this.running || this.iteration % SAMPLES_EVERY === 0) await this.drawSamples();
+    if (this.iteration % SNAPSHOT_EVERY === 0) await this.#save(epoch);
+  }
+
+  async #save(epoch) {
+    const [saturating, nonSaturating] = await Promise.all(RUNS.map((r) => this.core.lab.snapshot(r.cost)));
+    if (epoch !== this.epoch) return;
+    this.saved = { iteration: this.iteration, dataset: this.saved.dataset, runs: { saturating, non_saturating: nonSaturating } };
   }
 
   async start() {
-    const loop = ++this.loop; // Pause then Start during a step must not leave two loops
+    if (this.running) return; // a second click while starting must not add a second loop
+    const loop = ++this.loop;
     this.running = true;
     $("lab-run").textContent = "Pause";
     $("lab-step").disabled = true;
@@ -205,13 +267,14 @@ export class LossLab {
         await new Promise((r) => requestAnimationFrame(r));
       }
     } catch (e) {
-      this.onError(e);
-      this.pause();
+      if (!(e instanceof WorkerLost)) this.onError(e); // a lost worker is reported and restored
+      if (loop === this.loop) this.pause();
     }
   }
 
   pause() {
     this.running = false;
+    this.loop++;
     $("lab-run").textContent = "Start";
     $("lab-step").disabled = false;
   }
@@ -230,15 +293,15 @@ export class LossLab {
   }
 
   async drawSamples() {
-    const lab = this.lab;
-    const size = lab.imageSize;
-    const rgba = await lab.samples();
-    if (lab !== this.lab) return;
+    const epoch = this.epoch;
+    const grids = await Promise.all(RUNS.map((r) => this.core.lab.samples(r.cost)));
+    if (epoch !== this.epoch) return;
+    const size = Math.round(Math.sqrt(grids[0].length / 4 / 16));
     RUNS.forEach((run, r) => {
       const canvas = $(`lab-samples-${run.cost}`);
       canvas.width = canvas.height = 4 * size;
       const ctx = canvas.getContext("2d");
-      for (let i = 0; i < 16; i++) ctx.putImageData(imageAt(rgba, size, r * 16 + i), (i % 4) * size, Math.floor(i / 4) * size);
+      for (let i = 0; i < 16; i++) ctx.putImageData(imageAt(grids[r], size, i), (i % 4) * size, Math.floor(i / 4) * size);
     });
   }
 
@@ -246,7 +309,7 @@ export class LossLab {
     try {
       await task();
     } catch (e) {
-      this.onError(e);
+      if (!(e instanceof WorkerLost)) this.onError(e);
     }
   }
 

@@ -1,8 +1,9 @@
-// Boots the page: loads the wasm core, picks a backend, loads the model named in the URL hash
-// and wires the panels together. The URL holds the model and z (#model=…&z=…), so a copied
-// link reproduces the image; ?backend=auto|webgpu|cpu forces where the model runs.
+// Boots the page: starts the core (www/core.js: a main-thread instance for the pure maths, Web
+// Workers for the models), picks a backend, loads the model named in the URL hash and wires the
+// panels together. The URL holds the model and z (#model=…&z=…), so a copied link reproduces
+// the image; ?backend=auto|webgpu|cpu forces where the model runs.
 
-import { BACKENDS, selectEngine } from "./backend.js";
+import { BACKENDS, Core } from "./core.js";
 import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
@@ -11,12 +12,6 @@ import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
 
 const $ = (id) => document.getElementById(id);
-
-function wasmReady() {
-  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
-  return new Promise((resolve) =>
-    addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true }));
-}
 
 function progress(text) {
   $("progress-label").textContent = text;
@@ -69,7 +64,9 @@ function backendWanted() {
   return { want: "auto", problem: `Unknown backend “${want}” in the URL (expected auto, webgpu or cpu); measuring instead.` };
 }
 
-const wasm = await wasmReady();
+progress("Loading the Rust core…");
+const core = await Core.start();
+const { maths } = core;
 let manifest;
 try {
   const response = await fetch("weights/models.json");
@@ -80,28 +77,28 @@ try {
   showError(`The list of models could not be loaded (${e.message}). Reload to try again.`);
   throw e;
 }
-const state = { wasm, weights: new Map(), model: null, generator: null, hashTimer: 0 };
+const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
+core.addEventListener("progress", (e) => progress(e.detail.text));
 
-const renderer = new Renderer($("sample"), {
+const renderer = new Renderer($("sample"), core, {
   onFrame: ({ ms, fps }) => {
-    $("speed").textContent = `${ms.toFixed(1)} ms per generation · ${fps} frames/s`;
+    $("speed").textContent = `${ms.toFixed(1)} ms from change to pixels · ${fps} frames/s`;
     clearTimeout(state.hashTimer);
     state.hashTimer = setTimeout(writeHash, 200);
   },
   onError: (e) => showError(`Generation failed: ${e.message}`),
 });
-const latent = new LatentPanel(wasm, { onChange: (z) => renderer.request(z), onMessage: showError });
-const grid = new GridPanel(wasm, {
+const latent = new LatentPanel(maths, { onChange: (z) => renderer.request(z), onMessage: showError });
+const grid = new GridPanel(core, {
   onPick: (z) => latent.set(z),
   onError: (e) => showError(`The grid failed: ${e.message}`),
 });
-const interpolation = new InterpolationPanel(wasm, {
+const interpolation = new InterpolationPanel(maths, {
   getZ: () => latent.z, setZ: (z) => latent.set(z), sampleCanvas: $("sample"),
   onError: (e) => showError(e.message),
 });
 
-const lab = new LossLab(wasm, {
-  getEngine: () => state.engine,
+const lab = new LossLab(core, {
   fetchBytes: async (url, label) => {
     try {
       return await fetchBytes(url, label);
@@ -110,10 +107,25 @@ const lab = new LossLab(wasm, {
     }
   },
   onError: (e) => showError(`Loss lab: ${e.message}`),
+  onMessage: (text) => showBanner(text),
+});
+
+// A worker that died is started again by the core; the generation worker comes back with its
+// backend and model, and the page draws the same z again.
+core.addEventListener("lost", (e) => {
+  document.body.dataset.lost = String(Number(document.body.dataset.lost ?? 0) + 1);
+  showBanner(`The ${e.detail.role} worker stopped (${e.detail.why}); restarting it…`);
+});
+core.addEventListener("recovered", (e) => {
+  document.body.dataset.recovered = String(Number(document.body.dataset.recovered ?? 0) + 1);
+  if (e.detail.role !== "generation") return;
+  showBanner(`The generation worker stopped and was restarted; ${state.model.name} is back at the same z.`);
+  renderer.request(latent.z);
+  grid.refresh();
 });
 
 function writeHash() {
-  const hash = `#model=${state.model.id}&z=${wasm.encodeLatent(latent.z)}`;
+  const hash = `#model=${state.model.id}&z=${maths.encodeLatent(latent.z)}`;
   history.replaceState(null, "", hash);
   $("share").href = hash;
 }
@@ -128,36 +140,34 @@ async function weightsOf(model) {
 // Loads `model` on the wanted backend (choosing it if needed); `code` is a latent from a link.
 async function activate(model, want, code) {
   const bytes = await weightsOf(model);
-  let z;
-  let generator, label, banner;
-  if (!state.engine || state.want !== want) {
-    const { latent: dim } = wasm.describeGenerator(bytes);
-    const probeZ = wasm.sampleLatent(model.prior, 1, dim, 0);
-    ({ engine: state.engine, generator, label, banner } =
-      await selectEngine(wasm, want, bytes, probeZ, progress));
+  let info;
+  if (!core.backend || state.want !== want) {
+    const choice = await core.selectBackend(want, bytes, model.prior);
     state.want = want;
-    $("backend").textContent = label;
-    showBanner(banner);
+    $("backend").textContent = choice.label;
+    showBanner(choice.banner);
+    info = choice;
   } else {
-    generator = state.engine.loadGenerator(bytes);
+    info = await core.loadGenerator(bytes);
   }
   state.model = model;
-  state.generator = generator;
+  state.info = info;
   $("model").value = model.id;
-  document.body.dataset.backend = state.engine.backend;
-  renderer.setGenerator(generator);
-  latent.configure(model.prior, generator.latent);
+  document.body.dataset.backend = core.backend;
+  renderer.setGenerator(info);
+  latent.configure(model.prior, info.latent);
+  let z;
   if (code) {
     try {
-      z = wasm.decodeLatent(code, generator.latent);
+      z = maths.decodeLatent(code, info.latent);
     } catch (e) {
       showError(`This link's latent code could not be read (${e.message}). Showing the default sample instead.`);
     }
   }
-  z ??= wasm.sampleLatent(model.prior, 1, generator.latent, latent.seed());
+  z ??= maths.sampleLatent(model.prior, 1, info.latent, latent.seed());
   latent.set(z);
-  interpolation.configure(model.prior, generator.latent, latent.seed());
-  grid.configure(model.prior, generator.latent, generator);
+  interpolation.configure(model.prior, info.latent, latent.seed());
+  grid.configure(model.prior, info.latent, info);
   await grid.refresh();
   progress(null);
   document.body.dataset.ready = "true";
@@ -195,9 +205,8 @@ $("backend-choice").addEventListener("change", () => guarded(() => {
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
   history.replaceState(null, "", url);
-  state.engine = null;
   lab.detach();
-  return activate(state.model, want, wasm.encodeLatent(latent.z));
+  return activate(state.model, want, maths.encodeLatent(latent.z));
 }));
 $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8), `${state.model.id}.png`));
 // A link pasted into this tab changes only the hash; the page's own updates use
@@ -208,3 +217,5 @@ addEventListener("hashchange", () => guarded(async () => {
   await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
 }));
 await guarded(() => activate(byId(hash.model ?? manifest.default), backend.want, hash.code));
+// For tests and benchmarks: the facade (heaps, workers) and the lab (its history).
+globalThis.ganPlayground = { core, lab };

@@ -1,5 +1,6 @@
-// Draws generator output and keeps the page responsive while sliders move: at most one
-// generation in flight, and when it lands only the newest requested z is generated next.
+// Draws generator output and keeps the page responsive while sliders move: the requests go to
+// the generation worker in one lane, so at most one is in flight and only the newest waiting z
+// is generated next (an older one resolves null and is not drawn).
 
 export function imageAt(rgba, size, index) {
   const n = size * size * 4;
@@ -7,47 +8,33 @@ export function imageAt(rgba, size, index) {
 }
 
 export class Renderer {
-  constructor(canvas, { onFrame, onError }) {
-    this.canvas = canvas;
+  constructor(canvas, core, { onFrame, onError }) {
+    Object.assign(this, { canvas, core, onFrame, onError });
     this.ctx = canvas.getContext("2d");
-    this.onFrame = onFrame;
-    this.onError = onError;
-    this.pending = null;
-    this.busy = false;
+    this.model = 0; // bumped when the model changes: an image of the old size is dropped
     this.done = []; // completion times, for frames per second
     this.frames = 0;
   }
 
-  setGenerator(generator) {
-    this.generator = generator;
-    this.canvas.width = this.canvas.height = generator.imageSize;
+  setGenerator({ imageSize }) {
+    this.model++;
+    this.size = imageSize;
+    this.canvas.width = this.canvas.height = imageSize;
   }
 
-  request(z) {
-    this.pending = Float32Array.from(z);
-    if (!this.busy) this.#drain();
-  }
-
-  async #drain() {
-    this.busy = true;
-    while (this.pending) {
-      const z = this.pending;
-      this.pending = null;
-      const t0 = performance.now();
-      const generator = this.generator;
-      try {
-        const rgba = await generator.generate(z);
-        // The model changed while this ran: its image has the old size; drop it.
-        if (generator !== this.generator) continue;
-        const now = performance.now();
-        this.ctx.putImageData(imageAt(rgba, generator.imageSize, 0), 0, 0);
-        this.done = this.done.filter((t) => now - t < 1000).concat(now);
-        this.canvas.dataset.frames = String(++this.frames);
-        this.onFrame({ ms: now - t0, fps: this.done.length, z });
-      } catch (e) {
-        this.onError(e);
-      }
+  async request(z) {
+    const model = this.model;
+    const t0 = performance.now();
+    try {
+      const rgba = await this.core.generate(z, "sample");
+      if (rgba === null || model !== this.model) return;
+      const now = performance.now();
+      this.ctx.putImageData(imageAt(rgba, this.size, 0), 0, 0);
+      this.done = this.done.filter((t) => now - t < 1000).concat(now);
+      this.canvas.dataset.frames = String(++this.frames);
+      this.onFrame({ ms: now - t0, fps: this.done.length, z });
+    } catch (e) {
+      this.onError(e);
     }
-    this.busy = false;
   }
 }

@@ -1,26 +1,18 @@
-//! A training run on disk: both networks (Burn records and pytorch-dcgan safetensors), both
-//! optimizers and where the run stands, so `train` resumes exactly where it stopped.
+//! A training run on disk, so `train` resumes exactly where it stopped: `run.safetensors` (the
+//! whole run, a [`RunSnapshot`]), `generator.safetensors` and `discriminator.safetensors` (the
+//! networks alone, for PyTorch and `generate`), and `run.json` (where the run stands, readable;
+//! written last, it marks a whole checkpoint).
 
 use std::fs;
 use std::path::Path;
 
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
 
-use super::{
-    CheckpointError, Precision, discriminator_from_burn, generator_from_burn, to_burn_record,
-};
-use crate::model::ModelConfig;
-use crate::train::{TrainConfig, Trainer};
+use super::{CheckpointError, Precision, RunSnapshot, RunState};
+use crate::train::Trainer;
 
 const RUN_FILE: &str = "run.json";
-
-#[derive(Serialize, Deserialize)]
-struct RunState {
-    model: ModelConfig,
-    config: TrainConfig,
-    iteration: u64,
-}
+const SNAPSHOT_FILE: &str = "run.safetensors";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
     move |source| CheckpointError::Io {
@@ -41,14 +33,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
 /// without it is not a checkpoint.
 pub fn save_run(trainer: &Trainer, dir: &Path) -> Result<(), CheckpointError> {
     fs::create_dir_all(dir).map_err(io(dir))?;
-    write_atomic(
-        &dir.join("generator.bpk"),
-        &to_burn_record(&trainer.generator)?,
-    )?;
-    write_atomic(
-        &dir.join("discriminator.bpk"),
-        &to_burn_record(&trainer.discriminator)?,
-    )?;
+    let snapshot = RunSnapshot::of(trainer)?;
+    write_atomic(&dir.join(SNAPSHOT_FILE), snapshot.as_bytes())?;
     let g = super::generator_to_safetensors(&trainer.model, &trainer.generator, Precision::F32)?;
     write_atomic(&dir.join("generator.safetensors"), &g)?;
     let d = super::discriminator_to_safetensors(
@@ -57,21 +43,7 @@ pub fn save_run(trainer: &Trainer, dir: &Path) -> Result<(), CheckpointError> {
         Precision::F32,
     )?;
     write_atomic(&dir.join("discriminator.safetensors"), &d)?;
-    for (name, opt) in [
-        ("optimizer_g.bpk", &trainer.opt_g),
-        ("optimizer_d.bpk", &trainer.opt_d),
-    ] {
-        let bytes = opt
-            .into_bytes()
-            .map_err(|e| CheckpointError::Record(e.to_string()))?;
-        write_atomic(&dir.join(name), &bytes)?;
-    }
-    let state = RunState {
-        model: trainer.model.clone(),
-        config: trainer.config.clone(),
-        iteration: trainer.iteration,
-    };
-    let json = serde_json::to_vec_pretty(&state).expect("run state serialises");
+    let json = serde_json::to_vec_pretty(&snapshot.state).expect("run state serialises");
     write_atomic(&dir.join(RUN_FILE), &json)
 }
 
@@ -80,31 +52,30 @@ pub fn has_run(dir: &Path) -> bool {
     dir.join(RUN_FILE).is_file()
 }
 
-/// Loads a run saved by [`save_run`].
+/// Loads a run saved by [`save_run`]; `run.json` must agree with the snapshot it marks.
 pub fn load_run(dir: &Path, device: &Device) -> Result<Trainer, CheckpointError> {
     let path = dir.join(RUN_FILE);
     let json = fs::read(&path).map_err(io(&path))?;
-    let state: RunState = serde_json::from_slice(&json).map_err(|e| CheckpointError::RunState {
+    let run_state = |message: String| CheckpointError::RunState {
         path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let read = |name: &str| {
-        let p = dir.join(name);
-        fs::read(&p).map_err(io(&p))
+        message,
     };
-    let device = device.clone().without_autodiff();
-    let generator = generator_from_burn(&state.model, &read("generator.bpk")?, &device)?;
-    let discriminator =
-        discriminator_from_burn(&state.model, &read("discriminator.bpk")?, &device)?;
-    let mut trainer =
-        Trainer::from_parts(state.model, state.config, generator, discriminator, &device)?;
-    let load_opt = |opt: burn::optim::ModuleOptimizer, name: &str| -> Result<_, CheckpointError> {
-        let bytes = burn::tensor::Bytes::from_bytes_vec(read(name)?);
-        opt.from_bytes(bytes)
-            .map_err(|e| CheckpointError::Record(format!("{name}: {e}")))
-    };
-    trainer.opt_g = load_opt(trainer.opt_g, "optimizer_g.bpk")?;
-    trainer.opt_d = load_opt(trainer.opt_d, "optimizer_d.bpk")?;
-    trainer.iteration = state.iteration;
-    Ok(trainer)
+    let state: RunState = serde_json::from_slice(&json).map_err(|e| run_state(e.to_string()))?;
+    let file = dir.join(SNAPSHOT_FILE);
+    if !file.is_file() && dir.join("generator.bpk").is_file() {
+        return Err(run_state(format!(
+            "this checkpoint is in the format of an earlier gan-playground (Burn records, no \
+             {SNAPSHOT_FILE}), which cannot be resumed; train into a new --out"
+        )));
+    }
+    let snapshot = RunSnapshot::from_bytes(fs::read(&file).map_err(io(&file))?)?;
+    if snapshot.state != state {
+        return Err(run_state(format!(
+            "it does not match {} (iteration {} against {})",
+            file.display(),
+            state.iteration,
+            snapshot.state.iteration
+        )));
+    }
+    snapshot.restore(device)
 }

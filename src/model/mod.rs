@@ -38,6 +38,8 @@ pub enum ModelError {
     },
     #[error("tensor {0:?} holds a value that is not finite")]
     NotFinite(String),
+    #[error(transparent)]
+    Latent(#[from] crate::latent::LatentError),
     #[error("{0}")]
     Other(String),
 }
@@ -257,6 +259,13 @@ pub enum TensorRole {
     NormShift,
     RunningMean,
     RunningVar,
+}
+
+impl TensorRole {
+    /// Whether the optimizer trains it (the running statistics are measured, not trained).
+    pub fn is_trained(self) -> bool {
+        !matches!(self, TensorRole::RunningMean | TensorRole::RunningVar)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

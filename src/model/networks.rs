@@ -1,6 +1,6 @@
 //! The generator and discriminator modules and their forward passes.
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId};
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -96,6 +96,19 @@ impl Generator {
         }
         out
     }
+
+    /// The trained parameters' ids, in [`ModelConfig::generator_tensors`] order with the
+    /// running statistics left out (what the optimizer's state is keyed by).
+    pub fn trainable_ids(&self) -> Vec<ParamId> {
+        let mut out = Vec::new();
+        for (i, conv) in self.layers.iter().enumerate() {
+            out.push(conv.weight.id);
+            if let Some(norm) = self.norms.get(i) {
+                out.extend([norm.gamma.id, norm.beta.id]);
+            }
+        }
+        out
+    }
 }
 
 impl Discriminator {
@@ -171,6 +184,18 @@ impl Discriminator {
             // D has no batch norm after its first conv (DCGAN: not on D's input).
             if let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get(i)) {
                 out.extend(norm_tensors(norm));
+            }
+        }
+        out
+    }
+
+    /// As [`Generator::trainable_ids`], in [`ModelConfig::discriminator_tensors`] order.
+    pub fn trainable_ids(&self) -> Vec<ParamId> {
+        let mut out = Vec::new();
+        for (j, conv) in self.layers.iter().enumerate() {
+            out.push(conv.weight.id);
+            if let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get(i)) {
+                out.extend([norm.gamma.id, norm.beta.id]);
             }
         }
         out

@@ -7,7 +7,7 @@
 //! generator's are measured afresh ([`recalibrate`]) before it is used.
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use crate::latent::{self, Prior};
 use crate::model::{Generator, ModelConfig, ModelError, NormMode, read_values};
@@ -55,7 +55,7 @@ impl GeneratorAverage {
     ) -> Result<Generator, ModelError> {
         let values = read_values(&model.generator_tensors(), self.values.clone())?;
         let generator = Generator::from_values(model, values, device)?;
-        recalibrate(&generator, model, prior, seed, device);
+        recalibrate(&generator, model, prior, seed, device)?;
         Ok(generator)
     }
 }
@@ -71,9 +71,10 @@ pub fn recalibrate(
     prior: Prior,
     seed: u64,
     device: &Device,
-) {
+) -> Result<(), ModelError> {
     let n = RECALIBRATION_SAMPLES;
     let z = latent::sample(prior, n, model.latent, seed);
-    let z = Tensor::from_data(TensorData::new(z, [n, model.latent]), device);
+    let z = latent::to_tensor(z, model.latent, device)?;
     let _ = generator.forward_with(z, NormMode::Recalibrate);
+    Ok(())
 }

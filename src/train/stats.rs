@@ -8,6 +8,7 @@ use crate::model::ModelError;
 
 /// What one iteration measured, read back from the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IterationStats {
     /// Iterations completed, this one included.
     pub iteration: u64,

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use js_sys::{Promise, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -14,6 +14,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::js_error;
 use crate::checkpoint::{generator_from_safetensors, infer_generator_config};
 use crate::data::to_rgba;
+use crate::latent;
 use crate::model::{Generator, ModelConfig};
 
 /// Most images one call may ask for (an 8×8 grid is 64).
@@ -134,18 +135,13 @@ async fn generate_rgba(
     z: Vec<f32>,
     device: &Device,
 ) -> Result<Vec<u8>, String> {
-    let count = z.len() / config.latent.max(1);
-    if count == 0 || count > MAX_BATCH || z.len() != count * config.latent {
+    if z.len() > MAX_BATCH * config.latent {
         return Err(format!(
-            "expected 1 to {MAX_BATCH} latent vectors of {} values, got {} values",
-            config.latent,
+            "at most {MAX_BATCH} latent vectors at once, got {} values",
             z.len()
         ));
     }
-    if z.iter().any(|v| !v.is_finite()) {
-        return Err("latent vector has a value that is not a finite number".into());
-    }
-    let z = Tensor::<2>::from_data(TensorData::new(z, [count, config.latent]), device);
+    let z = latent::to_tensor(z, config.latent, device).map_err(|e| e.to_string())?;
     read_rgba(generator.forward(z), config.channels, config.image_size).await
 }
 

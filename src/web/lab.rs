@@ -1,19 +1,24 @@
-//! The loss lab's live run in the page: two `Trainer`s from `crate::lab`, stepped from JS.
-//! Statistics and samples are read asynchronously (WebGPU-safe); the synchronous part of a
-//! step only queues work, so no borrow of the lab outlives a call.
+//! The loss lab in the page, in two pieces so its runs can live in different workers:
+//! [`LabHeadStart`] (one run, D's head start, then `handOver`: the run's exact state as bytes)
+//! and [`LabRun`] (one cost's run restored from those bytes: step, samples, snapshot).
+//! Statistics, samples and snapshots are read asynchronously (WebGPU-safe); the synchronous
+//! part of a call only queues work, so no borrow outlives a call.
 
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8ClampedArray};
+use js_sys::{Promise, Uint8Array, Uint8ClampedArray};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::engine::{Engine, read_rgba};
-use super::js_error;
+use super::{js_error, to_js};
+use crate::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
 use crate::data::ImageSet;
-use crate::lab::{LabConfig, LossLab};
+use crate::lab::{self, HeadStart, LIMITS, LabConfig};
 use crate::latent;
+use crate::loss::GeneratorCost;
+use crate::train::Trainer;
 
 /// Samples per run in the lab's grids (4×4), from one fixed z.
 const GRID: usize = 16;
@@ -52,6 +57,52 @@ struct LabOptions {
     seed: Option<u32>,
 }
 
+/// [`LabOptions`]' names, as the page writes them.
+const OPTION_NAMES: [&str; 7] = [
+    "lr",
+    "dSteps",
+    "gSteps",
+    "headStart",
+    "batchSize",
+    "width",
+    "seed",
+];
+
+/// The lab's set-up from the page's options, validated against [`LIMITS`]; a name it does not
+/// know is refused too (a misspelt option would otherwise be silently left at its default).
+fn config(options: JsValue) -> Result<LabConfig, JsError> {
+    let o: LabOptions = if options.is_undefined() || options.is_null() {
+        LabOptions::default()
+    } else {
+        if let Some(object) = options.dyn_ref::<js_sys::Object>() {
+            for key in js_sys::Object::keys(object).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if !OPTION_NAMES.contains(&key.as_str()) {
+                    return Err(JsError::new(&format!(
+                        "unknown lab option {key:?} (expected {})",
+                        OPTION_NAMES.join(", ")
+                    )));
+                }
+            }
+        }
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|e| JsError::new(&format!("lab options: {e}")))?
+    };
+    let mut config = LabConfig::default();
+    let t = &mut config.train;
+    if let Some(lr) = o.lr {
+        (t.lr_d, t.lr_g) = (lr, lr);
+    }
+    t.d_steps = o.d_steps.unwrap_or(t.d_steps);
+    t.g_steps = o.g_steps.unwrap_or(t.g_steps);
+    t.batch_size = o.batch_size.unwrap_or(t.batch_size);
+    t.seed = o.seed.map_or(t.seed, u64::from);
+    config.head_start = o.head_start.unwrap_or(config.head_start);
+    config.width = o.width.unwrap_or(config.width);
+    config.validate().map_err(js_error)?;
+    Ok(config)
+}
+
 /// The lab's default set-up (`LabConfig::default()`, the one docs/LOSS_LAB.md measures), so
 /// the page's controls start from the core's values instead of a copy.
 #[wasm_bindgen(js_name = labDefaults)]
@@ -73,56 +124,95 @@ pub fn lab_defaults() -> Result<JsValue, JsError> {
     Ok(out.into())
 }
 
+/// What the lab accepts, `{ lr: { min, max }, headStart: …, dSteps, gSteps, batchSize,
+/// width }`: the page's controls take their bounds from here.
+#[wasm_bindgen(js_name = labLimits)]
+pub fn lab_limits() -> Result<JsValue, JsError> {
+    to_js(&LIMITS)
+}
+
+/// Throws the reason when `options` would be refused, so the page can refuse a bad value
+/// before it changes anything.
+#[wasm_bindgen(js_name = validateLabOptions)]
+pub fn validate_lab_options(options: JsValue) -> Result<(), JsError> {
+    config(options).map(|_| ())
+}
+
+/// The first run, before and during the discriminator's head start.
 #[wasm_bindgen]
-pub struct Lab {
-    lab: LossLab,
+pub struct LabHeadStart {
+    head: HeadStart,
+    data: Rc<ImageSet>,
+}
+
+#[wasm_bindgen]
+impl LabHeadStart {
+    /// One run on `engine`'s device, initialised from the options' seed; bad options are an
+    /// error.
+    pub fn create(
+        engine: &Engine,
+        data: &LabData,
+        options: JsValue,
+    ) -> Result<LabHeadStart, JsError> {
+        let head =
+            HeadStart::new(config(options)?, &data.images, engine.device()).map_err(js_error)?;
+        Ok(LabHeadStart {
+            head,
+            data: data.images.clone(),
+        })
+    }
+
+    /// Up to `steps` more head-start steps; returns how many remain.
+    pub fn advance(&mut self, steps: usize) -> Result<usize, JsError> {
+        self.head.advance(&self.data, steps).map_err(js_error)
+    }
+
+    /// The state both runs start from (a run snapshot's bytes); rejects until the head start
+    /// is done.
+    #[wasm_bindgen(js_name = handOver)]
+    pub fn hand_over(&self) -> Promise {
+        read_snapshot(self.head.hand_over())
+    }
+}
+
+/// One of the lab's two runs.
+#[wasm_bindgen]
+pub struct LabRun {
+    run: Trainer,
     data: Rc<ImageSet>,
     z: Vec<f32>,
 }
 
 #[wasm_bindgen]
-impl Lab {
-    /// Two runs from the same start on `engine`'s device; bad options are an error. Call
-    /// `headStart` until it returns 0 before stepping.
-    pub fn create(engine: &Engine, data: &LabData, options: JsValue) -> Result<Lab, JsError> {
-        let o: LabOptions = if options.is_undefined() || options.is_null() {
-            LabOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options).map_err(js_error)?
-        };
-        let mut config = LabConfig::default();
-        let t = &mut config.train;
-        if let Some(lr) = o.lr {
-            (t.lr_d, t.lr_g) = (lr, lr);
+impl LabRun {
+    /// The run for `cost` (`saturating` or `non_saturating`) from a snapshot's bytes (the
+    /// head start's hand-over, or a run's own snapshot). A bad snapshot is an error.
+    pub fn restore(
+        engine: &Engine,
+        data: &LabData,
+        snapshot: Vec<u8>,
+        cost: &str,
+    ) -> Result<LabRun, JsError> {
+        let cost = GeneratorCost::parse(cost).map_err(|e| JsError::new(&e))?;
+        if !lab::COSTS.contains(&cost) {
+            return Err(JsError::new(&format!(
+                "the lab compares the saturating and non-saturating costs, not {}",
+                cost.name()
+            )));
         }
-        t.d_steps = o.d_steps.unwrap_or(t.d_steps);
-        t.g_steps = o.g_steps.unwrap_or(t.g_steps);
-        t.batch_size = o.batch_size.unwrap_or(t.batch_size);
-        t.seed = o.seed.map_or(t.seed, u64::from);
-        config.head_start = o.head_start.unwrap_or(config.head_start);
-        config.width = o.width.unwrap_or(config.width);
-        // Tighter than the core's limits: a tab's wasm memory is small, and running out of it
-        // aborts the module.
-        if !(1..=256).contains(&config.train.batch_size)
-            || !(1..=10).contains(&config.train.d_steps)
-            || !(1..=10).contains(&config.train.g_steps)
-        {
-            return Err(JsError::new(
-                "batch size must be 1 to 256, and D and G steps per iteration 1 to 10",
-            ));
-        }
-        let lab = LossLab::prepare(config, &data.images, engine.device()).map_err(js_error)?;
-        let z = latent::sample(lab.config.train.prior, GRID, 100, 0);
-        Ok(Lab {
-            lab,
+        let snapshot = RunSnapshot::from_bytes(snapshot).map_err(js_error)?;
+        let run = lab::restore_run(&snapshot, cost, engine.device()).map_err(js_error)?;
+        let prior = run.config.prior;
+        Ok(LabRun {
+            run,
             data: data.images.clone(),
-            z,
+            z: latent::sample(prior, GRID, 100, 0),
         })
     }
 
     #[wasm_bindgen(getter)]
     pub fn iteration(&self) -> f64 {
-        self.lab.iteration() as f64
+        self.run.iteration as f64
     }
 
     #[wasm_bindgen(getter, js_name = imageSize)]
@@ -130,48 +220,54 @@ impl Lab {
         self.data.size
     }
 
-    /// Up to `steps` more of the discriminator's head start; returns how many remain.
-    #[wasm_bindgen(js_name = headStart)]
-    pub fn head_start(&mut self, steps: usize) -> Result<usize, JsError> {
-        self.lab
-            .advance_head_start(&self.data, steps)
-            .map_err(js_error)
-    }
-
-    /// One iteration of both runs; resolves `[saturating, non_saturating]` statistics.
+    /// One iteration; resolves its statistics (`{ iteration, dLoss, gCost, dReal,
+    /// dFakeBefore, dFakeAfter, gGradNorm, dFakeBatch }`).
     pub fn step(&mut self) -> Promise {
-        let pending = match self.lab.step(&self.data) {
+        let pending = match self.run.iteration(&self.data) {
             Ok(p) => p,
-            Err(e) => return Promise::reject(&JsError::new(&e.to_string()).into()),
+            Err(e) => return Promise::reject(&js_error(e).into()),
         };
         future_to_promise(async move {
-            let out = Array::new();
-            for p in pending {
-                let stats = p
-                    .read_async()
-                    .await
-                    .map_err(|e| JsError::new(&e.to_string()))?;
-                out.push(&serde_wasm_bindgen::to_value(&stats).map_err(js_error)?);
-            }
-            Ok(out.into())
+            let stats = pending
+                .read_async()
+                .await
+                .map_err(|e| JsValue::from(js_error(e)))?;
+            to_js(&stats).map_err(JsValue::from)
         })
     }
 
-    /// Each run's 16 samples from the fixed z, as RGBA: saturating first, then non-saturating.
+    /// The run's 16 samples from the fixed z, as RGBA.
     pub fn samples(&self) -> Promise {
-        if self.lab.runs.len() < 2 {
-            let e = JsError::new("the discriminator's head start is not finished");
-            return Promise::reject(&e.into());
-        }
-        let images = self.lab.samples(&self.z);
+        let images = match self.run.sample(self.z.clone()) {
+            Ok(t) => t,
+            Err(e) => return Promise::reject(&js_error(e).into()),
+        };
         let (channels, size) = (self.data.channels, self.data.size);
         future_to_promise(async move {
-            let mut rgba = Vec::new();
-            for t in images {
-                let run = read_rgba(t, channels, size).await;
-                rgba.extend(run.map_err(|e| JsError::new(&e))?);
-            }
+            let rgba = read_rgba(images, channels, size)
+                .await
+                .map_err(|e| JsValue::from(JsError::new(&e)))?;
             Ok(Uint8ClampedArray::from(rgba.as_slice()).into())
         })
     }
+
+    /// The run's exact state as snapshot bytes (restore it with [`LabRun::restore`]).
+    pub fn snapshot(&self) -> Promise {
+        read_snapshot(PendingSnapshot::of(&self.run))
+    }
+}
+
+/// Resolves a snapshot's bytes, read asynchronously (WebGPU allows no other read).
+fn read_snapshot(pending: Result<PendingSnapshot, CheckpointError>) -> Promise {
+    let pending = match pending {
+        Ok(p) => p,
+        Err(e) => return Promise::reject(&js_error(e).into()),
+    };
+    future_to_promise(async move {
+        let snapshot = pending
+            .read_async()
+            .await
+            .map_err(|e| JsValue::from(js_error(e)))?;
+        Ok(Uint8Array::from(snapshot.as_bytes()).into())
+    })
 }

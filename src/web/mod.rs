@@ -12,7 +12,7 @@ use crate::latent::{self, Prior};
 use crate::loss::{GeneratorCost, cost_curve};
 
 pub use engine::{Engine, LoadedGenerator};
-pub use lab::{Lab, LabData, lab_defaults};
+pub use lab::{LabData, LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
 
 unsafe extern "C" {
     /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).
@@ -33,6 +33,11 @@ pub fn start() {
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
+}
+
+/// A plain JS object (camelCase keys, as every object crossing this boundary has).
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(value).map_err(js_error)
 }
 
 fn prior(name: &str) -> Result<Prior, JsError> {
@@ -56,17 +61,17 @@ fn same_length(a: &[f32], b: &[f32]) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = costCurve)]
 pub fn cost_curve_js(cost: &str, points: usize) -> Result<JsValue, JsError> {
     let cost = GeneratorCost::parse(cost).map_err(js_error)?;
-    serde_wasm_bindgen::to_value(&cost_curve(cost, points.min(10_000))).map_err(js_error)
+    to_js(&cost_curve(cost, points.min(10_000)))
 }
 
-/// A cost's closed form at one D(G(z)) = `d` in [0, 1]: `{ d, logit, cost, slope_d, slope_logit }`.
+/// A cost's closed form at one D(G(z)) = `d` in [0, 1]: `{ d, logit, cost, slopeD, slopeLogit }`.
 #[wasm_bindgen(js_name = costAt)]
 pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
     let cost = GeneratorCost::parse(cost).map_err(js_error)?;
     if !(0.0..=1.0).contains(&d) {
         return Err(JsError::new(&format!("D(G(z)) must be in [0, 1], got {d}")));
     }
-    serde_wasm_bindgen::to_value(&crate::loss::curve_point(cost, d)).map_err(js_error)
+    to_js(&crate::loss::curve_point(cost, d))
 }
 
 /// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;

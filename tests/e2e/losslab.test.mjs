@@ -46,7 +46,7 @@ test("theory plot: both curves drawn, and the probe's values and slopes match th
     assert.equal((await probeRows(page)).saturating[1], -1);
     // … and it is the logit slope that vanishes there.
     assert.equal(Math.abs((await probeRows(page)).saturating[2]), 0);
-    await page.getByLabel("Show", { exact: true }).selectOption("slope_logit");
+    await page.getByLabel("Show", { exact: true }).selectOption("slopeLogit");
     await page.getByLabel("maximum-likelihood cost").check();
     assert.equal(await page.locator("#theory path[data-cost]").count(), 3);
     assert.deepEqual(errors, []);
@@ -72,7 +72,7 @@ test("live run: both runs' curves, overlays and grids update; pause stops them; 
     assert.equal(await iteration(), paused, "no steps while paused");
 
     for (const run of ["saturating", "non_saturating"]) {
-      for (const chart of ["g_cost", "d_loss", "d_real", "d_fake_before", "g_grad_norm"]) {
+      for (const chart of ["gCost", "dLoss", "dReal", "dFakeBefore", "gGradNorm"]) {
         const d = await page.locator(`#chart-${chart} path[data-run=${run}]`).getAttribute("d");
         assert.equal(d.split("L").length, paused, `${chart} of ${run} has one point per step`);
       }

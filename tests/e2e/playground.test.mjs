@@ -114,9 +114,9 @@ test("without WebGPU the CPU banner shows and the sliders still work", async () 
   });
 });
 
-test("the model picker, the grid, and PNG export", async () => {
+for (const backend of ["cpu", "webgpu"]) test(`${backend}: the model picker, the grid, and PNG export`, async () => {
   await visit({}, async (page, errors) => {
-    await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await openReady(page, `${server.origin}/?backend=${backend}`, errors);
     await page.getByLabel("Model").selectOption("emoji");
     await waitReady(page, errors);
     await page.waitForFunction(() => location.hash.startsWith("#model=emoji&z=z1"));
@@ -138,9 +138,9 @@ test("the model picker, the grid, and PNG export", async () => {
   });
 });
 
-test("interpolation: slerp keeps ‖z‖ typical where lerp dips; play, pause, random walk, WebM", async () => {
+for (const backend of ["cpu", "webgpu"]) test(`${backend}: interpolation: slerp keeps ‖z‖ typical where lerp dips; play, pause, random walk, WebM`, async () => {
   await visit({}, async (page, errors) => {
-    await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await openReady(page, `${server.origin}/?backend=${backend}`, errors);
     const norm = async () => Number((await page.locator("#norm").textContent()).split(" ")[0]);
     const button = (name) => page.getByRole("button", { name, exact: true });
     await button("Set A to current z").click();

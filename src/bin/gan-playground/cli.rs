@@ -209,14 +209,7 @@ fn generate(args: GenerateArgs) -> Result<()> {
         }
         None => latent::sample(args.prior, args.count, config.latent, args.seed),
     };
-    let b = z.len() / config.latent;
-    if b == 0 {
-        bail!("no latent vectors to generate from");
-    }
-    let images = generator.forward(Tensor::from_data(
-        TensorData::new(z, [b, config.latent]),
-        &device,
-    ));
+    let images = generator.forward(latent::to_tensor(z, config.latent, &device)?);
     let dims = images.dims();
     let values: Vec<f32> = images
         .into_data()

@@ -127,7 +127,7 @@ pub fn run(args: LabArgs) -> Result<()> {
         "cost            mean‖∇G‖(first {:>3})  final D(G(z))  score   FD",
         args.window
     );
-    for (i, images) in lab.samples(&z).into_iter().enumerate() {
+    for (i, images) in lab.samples(&z)?.into_iter().enumerate() {
         let q = quality(&classifier, &classifier_config, &images, &reference)?;
         println!(
             "{:<15} {:>21.3}  {:>13.4}  {:>5.3}  {:>7.2}",

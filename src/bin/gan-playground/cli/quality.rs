@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use clap::Args;
 use gan_playground::checkpoint::{self, infer_generator_config};
 use gan_playground::data::ImageSet;
@@ -234,11 +234,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         let z = latent::sample(args.prior, args.samples, model.latent, args.seed);
         let mut chunks = Vec::new();
         for z in z.chunks(500 * model.latent) {
-            let b = z.len() / model.latent;
-            chunks.push(generator.forward(Tensor::from_data(
-                TensorData::new(z.to_vec(), [b, model.latent]),
-                &device,
-            )));
+            chunks.push(generator.forward(latent::to_tensor(z.to_vec(), model.latent, &device)?));
         }
         let label = if args.untrained {
             "untrained generator"

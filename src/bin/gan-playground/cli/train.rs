@@ -328,7 +328,7 @@ fn save_average(trainer: &Trainer, average: &GeneratorAverage, dir: &Path) -> Re
 }
 
 fn write_samples(trainer: &Trainer, z: &[f32], path: &std::path::Path) -> Result<()> {
-    let images = trainer.sample(z.to_vec());
+    let images = trainer.sample(z.to_vec())?;
     let dims = images.dims();
     let values: Vec<f32> = images
         .into_data()

@@ -1,6 +1,6 @@
 //! The end-of-run learning-rate decay.
 
-mod common;
+use crate::common;
 
 use burn::tensor::Device;
 use common::*;

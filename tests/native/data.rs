@@ -2,8 +2,8 @@ use burn::tensor::Device;
 use gan_playground::data::*;
 
 fn mnist_slice() -> ImageSet {
-    let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
-    let labels = include_bytes!("fixtures/mnist/train-1k-labels-idx1-ubyte.gz");
+    let images = include_bytes!("../fixtures/mnist/train-1k-images-idx3-ubyte.gz");
+    let labels = include_bytes!("../fixtures/mnist/train-1k-labels-idx1-ubyte.gz");
     ImageSet::from_idx_bytes(images, Some(labels)).unwrap()
 }
 
@@ -127,7 +127,7 @@ fn every_malformed_idx_is_an_error() {
         assert!(!err.to_string().is_empty());
     }
     // A truncated gzip of a real file is an error, not a panic.
-    let gz = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
+    let gz = include_bytes!("../fixtures/mnist/train-1k-images-idx3-ubyte.gz");
     assert!(parse_idx(&gz[..gz.len() / 2]).is_err());
     // Shape mismatches between images and labels.
     let labels = write_idx(&[3], &[1, 2, 3]);

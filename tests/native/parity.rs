@@ -1,7 +1,7 @@
 //! PyTorch parity: fixtures written by `scripts/pytorch_parity.py` from the `Generator` and
 //! `Discriminator` of pytorch/examples `dcgan/main.py` (torch 2.x, CPU, float32).
 
-mod common;
+use crate::common;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};

@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{max_abs_diff, tiny_model};
@@ -175,7 +175,7 @@ fn a_broken_run_directory_is_an_error() {
     std::fs::write(dir.path().join("run.json"), b"{\"model\": 3}").unwrap();
     assert!(load_run(dir.path(), &device).is_err());
     save_run(&trainer, dir.path()).unwrap();
-    std::fs::write(dir.path().join("optimizer_g.bpk"), b"junk").unwrap();
+    std::fs::write(dir.path().join("run.safetensors"), b"junk").unwrap();
     assert!(load_run(dir.path(), &device).is_err());
 }
 
@@ -215,4 +215,63 @@ fn a_generator_file_says_its_sizes_and_extra_layers() {
     let bytes = generator_to_safetensors(&plain, &g, Precision::F32).unwrap();
     assert!(generator_from_safetensors(&deeper, &bytes, &device).is_err());
     assert!(plain.with_generator_extra(5).is_err());
+}
+
+#[test]
+fn a_bad_run_snapshot_is_refused_whole() {
+    use gan_playground::checkpoint::RunSnapshot;
+    let device = Device::flex();
+    let data = common::mnist_slice();
+    let mut trainer =
+        gan_playground::train::Trainer::new(tiny_model(), common::tiny_config(0), &device).unwrap();
+    trainer.iteration(&data).unwrap().read().unwrap();
+    let bytes = RunSnapshot::of(&trainer).unwrap().into_bytes();
+    assert!(
+        RunSnapshot::from_bytes(bytes.clone())
+            .unwrap()
+            .restore(&device)
+            .is_ok()
+    );
+    for (what, bad) in [
+        ("junk", b"junk".to_vec()),
+        ("truncated", bytes[..bytes.len() - 10].to_vec()),
+        ("a weights file", {
+            let g = &trainer.generator;
+            generator_to_safetensors(&trainer.model, g, Precision::F32).unwrap()
+        }),
+    ] {
+        let refused = RunSnapshot::from_bytes(bad).and_then(|s| s.restore(&device).map(|_| ()));
+        assert!(refused.is_err(), "{what} was accepted");
+    }
+    // G's optimizer state under D's name (swapped files) does not fit D's shapes.
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(text.contains("g_adam.main.0.weight.exp_avg"));
+    let swapped = swap(&bytes, b"g_adam.", b"d_adam.");
+    let e = RunSnapshot::from_bytes(swapped)
+        .unwrap()
+        .restore(&device)
+        .err()
+        .expect("refused");
+    assert!(
+        e.to_string().contains("shape") || e.to_string().contains("main."),
+        "{e}"
+    );
+}
+
+/// `bytes` with every `a` and `b` (same length) exchanged.
+fn swap(bytes: &[u8], a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while i + a.len() <= out.len() {
+        if &out[i..i + a.len()] == a {
+            out[i..i + a.len()].copy_from_slice(b);
+            i += a.len();
+        } else if &out[i..i + b.len()] == b {
+            out[i..i + b.len()].copy_from_slice(a);
+            i += b.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
 }

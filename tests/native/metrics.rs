@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_playground::metrics::*;

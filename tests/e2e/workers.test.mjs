@@ -1,0 +1,146 @@
+// The core in Web Workers, in a real browser: the page stays live while the lab trains, the
+// lab's two workers give the statistics of one exactly, a worker that dies is reported and
+// restored, and model switches leave no wasm heap behind.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveDist, launch, openReady, canvasPixels, frames, nextFrame, maxDifference } from "./harness.mjs";
+
+let server;
+before(async () => { server = await serveDist(); });
+after(() => server.close());
+
+async function visit(url, body, options = {}) {
+  const browser = await launch(options);
+  try {
+    await openReady(browser.page, `${server.origin}/${url}`, browser.errors);
+    await body(browser.page);
+    assert.deepEqual(browser.errors, [], "console errors");
+  } finally {
+    await browser.close();
+  }
+}
+
+const iteration = (page) => page.locator("#lab-panel").evaluate((el) => Number(el.dataset.iteration ?? 0));
+const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayground.lab.history));
+
+async function untilIteration(page, n, timeout = 240_000) {
+  await page.waitForFunction((k) => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= k, n, { timeout });
+}
+
+// The worker whose name (its role) is `role`.
+async function worker(page, role) {
+  for (const w of page.workers()) {
+    if (await w.evaluate(() => self.name).catch(() => null) === role) return w;
+  }
+  throw new Error(`no ${role} worker`);
+}
+
+async function setHeadStart(page, steps) {
+  await page.getByLabel("D head start (steps)").fill(String(steps));
+  await page.getByLabel("D head start (steps)").press("Enter");
+}
+
+for (const backend of ["cpu", "webgpu"]) {
+  test(`${backend}: while the lab trains, a slider still changes the image`, async () => {
+    await visit(`?backend=${backend}`, async (page) => {
+      assert.equal(await page.evaluate(() => document.body.dataset.backend), backend);
+      await setHeadStart(page, 2);
+      await page.getByRole("button", { name: "Start" }).click();
+      await untilIteration(page, 1);
+      const before = await canvasPixels(page);
+      const n = await frames(page);
+      const at = await iteration(page);
+      await page.getByLabel("z0", { exact: true }).focus();
+      await page.keyboard.press("End");
+      await nextFrame(page, n);
+      assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the slider's image was drawn");
+      await untilIteration(page, at + 1);
+      await page.getByRole("button", { name: "Pause" }).click();
+      const curve = await page.locator("#chart-gCost path[data-run=non_saturating]").getAttribute("d");
+      assert.ok(curve.split("L").length >= 2, "the lab's charts grew");
+    });
+  });
+}
+
+test("two lab workers give the statistics of one run after the other, bit for bit", async () => {
+  const runs = {};
+  for (const workers of [1, 2]) {
+    await visit(`?backend=cpu&labWorkers=${workers}`, async (page) => {
+      await setHeadStart(page, 4);
+      for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Step" }).click();
+      await untilIteration(page, 3);
+      assert.equal(await page.evaluate(() => globalThis.ganPlayground.core.labWorkers.length), workers);
+      runs[workers] = await history(page);
+    });
+  }
+  assert.ok(runs[1].length > 100);
+  assert.equal(runs[2], runs[1]);
+});
+
+test("a killed generation worker is reported, restarted, and shows the same image", async () => {
+  await visit("?backend=cpu", async (page) => {
+    const before = await canvasPixels(page);
+    await (await worker(page, "generation")).evaluate(() => self.close());
+    await page.waitForFunction(() => Number(document.body.dataset.recovered ?? 0) >= 1, null, { timeout: 60_000 });
+    assert.match(await page.locator("#banner").textContent(), /generation worker stopped and was restarted/);
+    await page.waitForTimeout(500);
+    assert.deepEqual(await canvasPixels(page), before, "the same z gives the same pixels");
+    const n = await frames(page);
+    await page.getByLabel("z7", { exact: true }).fill("2.5");
+    await nextFrame(page, n);
+    assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the sliders work again");
+  });
+});
+
+test("a killed lab worker is restored from the last snapshot and goes on exactly", async () => {
+  await visit("?backend=cpu&labWorkers=2", async (page) => {
+    await setHeadStart(page, 2);
+    await page.getByRole("button", { name: "Start" }).click();
+    await untilIteration(page, 22);
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.waitForTimeout(500);
+    const straight = JSON.parse(await history(page));
+    await (await worker(page, "lab-1")).evaluate(() => self.close());
+    await page.locator("#banner").filter({ hasText: "restored from the snapshot at step 20" }).waitFor({ timeout: 60_000 });
+    assert.equal(await iteration(page), 20);
+    assert.equal(JSON.parse(await history(page))[0].length, 20, "the charts went back with the runs");
+    await page.getByRole("button", { name: "Step" }).click();
+    await untilIteration(page, 21);
+    await page.getByRole("button", { name: "Step" }).click();
+    await untilIteration(page, 22);
+    const again = JSON.parse(await history(page));
+    for (const run of [0, 1]) assert.deepEqual(again[run].slice(20, 22), straight[run].slice(20, 22));
+  });
+});
+
+test("50 model switches leave the wasm heap where it was", async () => {
+  await visit("?backend=cpu", async (page) => {
+    const heaps = await page.evaluate(async () => {
+      const { core } = globalThis.ganPlayground;
+      const names = ["mnist", "fashion", "emoji"];
+      const weights = await Promise.all(names.map(async (n) =>
+        new Uint8Array(await (await fetch(`weights/${n}-generator.safetensors`)).arrayBuffer())));
+      const z = core.maths.sampleLatent("normal", 64, 100, 0);
+      const out = [];
+      for (let i = 0; i < 50; i++) {
+        await core.loadGenerator(weights[i % 3]);
+        await core.generate(z);
+        out.push(await core.memory("generation"));
+      }
+      return out;
+    });
+    assert.equal(heaps.at(-1), heaps[5], `heap after each switch: ${heaps.join(", ")}`);
+  });
+});
+
+test("a bad lab setting is refused by the core's limits before anything changes", async () => {
+  await visit("?backend=cpu", async (page) => {
+    const max = await page.getByLabel("D steps per iteration (k)").getAttribute("max");
+    assert.equal(max, String(await page.evaluate(() => globalThis.ganPlayground.core.maths.labLimits().dSteps.max)));
+    await page.getByLabel("D steps per iteration (k)").fill("50");
+    await page.getByLabel("D steps per iteration (k)").press("Enter");
+    await page.getByRole("alert").filter({ hasText: "D steps per iteration must be from 1 to 10; got 50" }).waitFor();
+    assert.equal(await page.locator("#lab-status").textContent(), "Not started");
+  });
+});

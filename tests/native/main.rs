@@ -1,0 +1,19 @@
+//! The native integration tests, in one binary: every test file links Burn, and thirteen test
+//! binaries took 47 minutes of a cold CI run to link. `tests/memory.rs` stays apart (it
+//! measures its own process's memory) and `tests/web.rs` is the wasm suite.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod average;
+mod checkpoint;
+mod cli;
+mod data;
+mod lab;
+mod latent;
+mod loss;
+mod metrics;
+mod parity;
+mod quality;
+mod schedule;
+mod training;

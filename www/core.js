@@ -1,0 +1,282 @@
+// @ts-check
+// The one way the page reaches the wasm core. Pure functions (latent maths, the cost curves,
+// the lab's limits) run on a main-thread instance of the core; everything with a device, a
+// model or a run (engines, generators, the lab) runs in Web Workers, each with its own instance
+// of the same compiled module: one for generation, so a slider never waits behind a training
+// step, and one or two for the lab's runs, sized from navigator.hardwareConcurrency.
+//
+// A request resolves with the worker's answer or rejects with the Rust error's message. A
+// request in a lane (e.g. "sample") supersedes the one still waiting in that lane, which then
+// resolves null: a dragged slider never queues stale frames. A worker that dies (it holds a Web
+// Lock until it ends, however it ends) is reported with a "lost" event and started again; the
+// generation worker gets its backend and model back before "recovered" fires.
+
+/** @typedef {import("./protocol.js").Role} Role */
+/** @typedef {import("./protocol.js").Ops} Ops */
+/** @typedef {import("./protocol.js").Backend} Backend */
+/** @typedef {import("./protocol.js").LabCost} LabCost */
+
+export const BACKENDS = ["auto", "webgpu", "cpu"];
+
+// The core's pure functions the page may call directly (no device, no model).
+const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
+  "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
+  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions"];
+
+/** A request failed because its worker stopped (it is being started again). */
+export class WorkerLost extends Error {}
+
+function coreFiles() {
+  const node = document.getElementById("core-files");
+  if (!node) throw new Error("the page has no core-files entry (it must be built with trunk)");
+  const files = JSON.parse(node.textContent);
+  return { js: new URL(files.js, document.baseURI).href, wasm: new URL(files.wasm, document.baseURI).href };
+}
+
+async function compile(url) {
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server that does not say application/wasm: compile from the bytes instead.
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
+class CoreWorker {
+  /** @param {Core} core @param {Role} role */
+  constructor(core, role) {
+    this.core = core;
+    this.role = role;
+    this.spawns = 0;
+    this.#spawn();
+  }
+
+  #spawn() {
+    const spawn = ++this.spawns;
+    const lock = `gan-playground:${this.role}:${spawn}:${Math.random().toString(36).slice(2)}`;
+    this.worker = new Worker(new URL("./core-worker.js", import.meta.url), { type: "module", name: this.role });
+    this.pending = new Map();
+    this.lanes = new Map();
+    this.datasets = new Set(); // what this instance has decoded
+    this.nextId = 1;
+    this.worker.addEventListener("message", ({ data }) => this.#receive(data));
+    this.worker.addEventListener("error", (e) => {
+      e.preventDefault();
+      this.#lost(spawn, e.message || "it failed to start");
+    });
+    this.ready = this.#send("init", { module: this.core.module, glue: this.core.files.js, lock }).then(() => {
+      // Granted only once the worker has let go of it: when it has ended.
+      navigator.locks?.request(lock, () => this.#lost(spawn, "it stopped"));
+    });
+  }
+
+  #receive(data) {
+    if (data.event === "progress") {
+      this.core.dispatchEvent(new CustomEvent("progress", { detail: { role: this.role, text: data.text } }));
+      return;
+    }
+    const request = this.pending.get(data.id);
+    if (!request) return;
+    this.pending.delete(data.id);
+    if (data.ok) request.resolve(data.value);
+    else request.reject(new Error(data.error));
+  }
+
+  #send(op, args, transfer = []) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args }, transfer);
+    });
+  }
+
+  /**
+   * @template {keyof Ops} K
+   * @param {K} op @param {Ops[K][0]} args
+   * @param {{ transfer?: Transferable[], lane?: string }} [options]
+   * @returns {Promise<Ops[K][1] | null>} null when a newer request in the same lane took its place
+   */
+  call(op, args, { transfer = [], lane } = {}) {
+    if (!lane) return this.ready.then(() => this.#send(op, args, transfer));
+    const slot = this.lanes.get(lane) ?? { busy: false, waiting: null };
+    this.lanes.set(lane, slot);
+    slot.waiting?.resolve(null);
+    return new Promise((resolve, reject) => {
+      slot.waiting = { op, args, transfer, resolve, reject };
+      this.#pump(slot);
+    });
+  }
+
+  #pump(slot) {
+    if (slot.busy || !slot.waiting) return;
+    const { op, args, transfer, resolve, reject } = slot.waiting;
+    slot.waiting = null;
+    slot.busy = true;
+    const lanes = this.lanes;
+    this.ready.then(() => this.#send(op, args, transfer)).then(resolve, reject).finally(() => {
+      if (this.lanes !== lanes) return; // the worker was replaced meanwhile
+      slot.busy = false;
+      this.#pump(slot);
+    });
+  }
+
+  #lost(spawn, why) {
+    if (spawn !== this.spawns || this.closed) return; // an older instance, or stopped on purpose
+    const error = new WorkerLost(`the ${this.role} worker stopped (${why}); it is being restarted`);
+    this.#fail(error);
+    this.worker.terminate();
+    this.core.dispatchEvent(new CustomEvent("lost", { detail: { role: this.role, why } }));
+    this.#spawn();
+    this.core.recover(this).catch((e) => this.core.dispatchEvent(new CustomEvent("lost", { detail: { role: this.role, why: e.message } })));
+  }
+
+  #fail(error) {
+    for (const request of this.pending.values()) request.reject(error);
+    this.pending.clear();
+    for (const slot of this.lanes.values()) slot.waiting?.reject(error);
+  }
+
+  stop() {
+    this.closed = true;
+    this.#fail(new WorkerLost(`the ${this.role} worker was stopped`));
+    this.worker.terminate();
+  }
+}
+
+export class Core extends EventTarget {
+  /** Compiles the core once; the main thread and every worker instantiate that module. */
+  static async start() {
+    const files = coreFiles();
+    const module = await compile(files.wasm);
+    const bindings = await import(files.js);
+    await bindings.default({ module_or_path: module });
+    return new Core(files, module, bindings);
+  }
+
+  constructor(files, module, bindings) {
+    super();
+    this.files = files;
+    this.module = module;
+    /** The core's pure functions, called synchronously on this thread. */
+    this.maths = Object.fromEntries(MATHS.map((name) => [name, bindings[name]]));
+    /** @type {Backend | null} */
+    this.backend = null;
+    this.weights = null;
+    this.generation = new CoreWorker(this, "generation");
+    /** @type {CoreWorker[]} */
+    this.labWorkers = [];
+    this.lab = new LabClient(this);
+  }
+
+  /** How many workers the lab's two runs share: two where there are two cores. */
+  labWorkerCount() {
+    const forced = Number(new URLSearchParams(location.search).get("labWorkers"));
+    if (forced === 1 || forced === 2) return forced;
+    return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+  }
+
+  /** Chooses where models run (`auto` measures) and loads `weights` there. */
+  async selectBackend(want, weights, prior) {
+    const choice = await this.generation.call("selectBackend", { want, weights, prior });
+    this.backend = choice.backend;
+    this.weights = weights;
+    for (const w of this.labWorkers) w.stop();
+    this.labWorkers = [];
+    return choice;
+  }
+
+  async loadGenerator(weights) {
+    const info = await this.generation.call("loadGenerator", { weights });
+    this.weights = weights;
+    return info;
+  }
+
+  /** RGBA bytes of G(z); null when a newer request in `lane` superseded this one. */
+  generate(z, lane) {
+    const copy = Float32Array.from(z);
+    return this.generation.call("generate", { z: copy }, { transfer: [copy.buffer], lane });
+  }
+
+  async labWorkersReady() {
+    while (this.labWorkers.length < this.labWorkerCount()) {
+      const worker = new CoreWorker(this, `lab-${this.labWorkers.length}`);
+      this.labWorkers.push(worker);
+      await worker.call("useBackend", { backend: this.backend });
+    }
+    return this.labWorkers;
+  }
+
+  /** The wasm heap of a worker, in bytes. */
+  async memory(role = "generation") {
+    const worker = role === "generation" ? this.generation : this.labWorkers.find((w) => w.role === role);
+    return (await worker.call("memory", {})).wasmBytes;
+  }
+
+  // A restarted worker gets back what it held: the backend, and the model for generation.
+  // The lab restores its runs itself, on "recovered".
+  async recover(worker) {
+    if (this.backend) await worker.call("useBackend", { backend: this.backend });
+    if (worker === this.generation && this.weights) await worker.call("loadGenerator", { weights: this.weights });
+    this.dispatchEvent(new CustomEvent("recovered", { detail: { role: worker.role } }));
+  }
+}
+
+/** The lab's runs across the lab workers: run i lives in worker i mod (number of workers). */
+class LabClient {
+  constructor(core) {
+    this.core = core;
+  }
+
+  worker(cost) {
+    const workers = this.core.labWorkers;
+    return workers[(cost === "saturating" ? 0 : 1) % workers.length];
+  }
+
+  async #data(worker, name, bytes) {
+    if (worker.datasets.has(name)) return;
+    await worker.call("labData", { name, bytes });
+    worker.datasets.add(name);
+  }
+
+  /** D's head start in the first lab worker. */
+  async headStart(name, bytes, options) {
+    const [first] = await this.core.labWorkersReady();
+    await this.#data(first, name, bytes);
+    return first.call("headStart", { name, options });
+  }
+
+  advance(steps) {
+    return this.core.labWorkers[0].call("advance", { steps });
+  }
+
+  /** The head start's state as snapshot bytes, taken once. */
+  handOver() {
+    return this.core.labWorkers[0].call("handOver", {});
+  }
+
+  /** `cost`'s run, in its worker, from snapshot bytes. */
+  async restore(cost, name, bytes, snapshot) {
+    await this.core.labWorkersReady();
+    const worker = this.worker(cost);
+    await this.#data(worker, name, bytes);
+    return worker.call("restoreRun", { name, snapshot, cost });
+  }
+
+  step(cost) {
+    return this.worker(cost).call("step", { cost });
+  }
+
+  samples(cost) {
+    return this.worker(cost).call("samples", { cost });
+  }
+
+  snapshot(cost) {
+    return this.worker(cost).call("snapshotRun", { cost });
+  }
+
+  async clear() {
+    await Promise.all(this.core.labWorkers.map((w) => w.call("clearLab", {})));
+  }
+}

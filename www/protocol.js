@@ -1,0 +1,60 @@
+// @ts-check
+// The messages between the facade (www/core.js) and a core worker (www/core-worker.js), as
+// JSDoc types: `npm run check-types` checks both files against them and against wasm-bindgen's
+// generated declarations of the core. Nothing here runs.
+
+/**
+ * @typedef {"generation" | `lab-${number}`} Role
+ * One worker's job: generation (explorer, grid, interpolation) or one of the lab's workers.
+ */
+
+/**
+ * @typedef {{ min: number, max: number }} Range
+ * @typedef {{ lr: Range, headStart: Range, dSteps: Range, gSteps: Range, batchSize: Range,
+ *   width: Range }} LabLimits
+ * @typedef {{ lr?: number, headStart?: number, dSteps?: number, gSteps?: number,
+ *   batchSize?: number, width?: number, seed?: number }} LabOptions
+ * @typedef {"saturating" | "non_saturating"} LabCost
+ * @typedef {"webgpu" | "cpu"} Backend
+ */
+
+/**
+ * One iteration's statistics (the core's IterationStats, camelCase).
+ * @typedef {{ iteration: number, dLoss: number, gCost: number, dReal: number,
+ *   dFakeBefore: number, dFakeAfter: number, gGradNorm: number, dFakeBatch: number[] }} IterationStats
+ */
+
+/**
+ * @typedef {{ latent: number, imageSize: number, channels: number }} GeneratorInfo
+ * @typedef {GeneratorInfo & { backend: Backend, label: string, banner: string | null }} BackendChoice
+ */
+
+/**
+ * What each request takes and what it resolves.
+ * @typedef {{
+ *   init: [{ module: WebAssembly.Module, glue: string, lock: string }, {}],
+ *   selectBackend: [{ want: "auto" | Backend, weights: Uint8Array, prior: string }, BackendChoice],
+ *   useBackend: [{ backend: Backend }, { backend: Backend }],
+ *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],
+ *   generate: [{ z: Float32Array }, Uint8ClampedArray],
+ *   labData: [{ name: string, bytes: Uint8Array }, { count: number }],
+ *   headStart: [{ name: string, options: LabOptions }, { remaining: number }],
+ *   advance: [{ steps: number }, { remaining: number }],
+ *   handOver: [{}, Uint8Array],
+ *   restoreRun: [{ name: string, snapshot: Uint8Array, cost: LabCost }, { iteration: number, imageSize: number }],
+ *   step: [{ cost: LabCost }, IterationStats],
+ *   samples: [{ cost: LabCost }, Uint8ClampedArray],
+ *   snapshotRun: [{ cost: LabCost }, Uint8Array],
+ *   clearLab: [{}, {}],
+ *   memory: [{}, { wasmBytes: number }],
+ * }} Ops
+ * @typedef {keyof Ops} Op
+ */
+
+/**
+ * @typedef {{ id: number, op: Op, args: any }} Request
+ * @typedef {{ id: number, ok: true, value: any } | { id: number, ok: false, error: string, fatal: boolean }} Reply
+ * @typedef {{ event: "progress", text: string }} Notice
+ */
+
+export {};
