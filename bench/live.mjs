@@ -2,7 +2,7 @@
 // loss lab trains (frame gaps, long tasks, slider-to-pixels latency), the lab's steps per
 // second with one and with two lab workers, and the wasm heap across 50 model switches.
 //
-// Usage: trunk build && node bench/live.mjs [--dist DIR] [--label NAME] [--seconds N]
+// Usage: trunk build && node bench/live.mjs [--dist DIR] [--label NAME] [--seconds N] [--rounds N]
 // Writes bench/results/live-NAME.json and prints a Markdown table. It drives the page only
 // through its controls, so it measures an older build (one with no workers) the same way.
 
@@ -17,6 +17,7 @@ const arg = (name, fallback) => {
 const dist = arg("dist", "dist");
 const label = arg("label", "current");
 const seconds = Number(arg("seconds", "15"));
+const ROUNDS = Number(arg("rounds", "5"));
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,15 +26,24 @@ const quantile = (xs, q) => {
 
 // Before the page's own scripts: collect frame gaps and long tasks, and (for a build that
 // instantiates the core on the main thread with Trunk's loader) keep its wasm memory.
+// The frame-gap loop runs only while frames are recorded: a 60 Hz loop of the benchmark's own
+// would otherwise take CPU from the lab in the steps-per-second sessions.
 function instrument() {
   window.__bench = { gaps: [], longTasks: [] };
   let last = 0;
   const tick = (t) => {
-    if (last && window.__bench.recording) window.__bench.gaps.push(t - last);
+    if (!window.__bench.recording) {
+      last = 0;
+      return;
+    }
+    if (last) window.__bench.gaps.push(t - last);
     last = t;
     requestAnimationFrame(tick);
   };
-  requestAnimationFrame(tick);
+  window.__bench.record = () => {
+    window.__bench.recording = true;
+    requestAnimationFrame(tick);
+  };
   new PerformanceObserver((list) => {
     if (window.__bench.recording) for (const e of list.getEntries()) window.__bench.longTasks.push(e.duration);
   }).observe({ type: "longtask", buffered: false });
@@ -61,7 +71,7 @@ async function underLoad(page, withSliders) {
     const latencies = [];
     window.__bench.gaps.length = 0;
     window.__bench.longTasks.length = 0;
-    window.__bench.recording = true;
+    if (withSliders) window.__bench.record();
     const start = performance.now(), startIteration = iteration();
     let k = 0;
     while (performance.now() - start < seconds * 1000) {
@@ -103,8 +113,15 @@ const server = await serveDist(dist);
 const out = { label, dist, date: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, seconds };
 try {
   out.live = await session(server, "", (page) => underLoad(page, true));
-  for (const workers of [1, 2]) {
-    out[`lab${workers}`] = await session(server, `&labWorkers=${workers}`, (page) => underLoad(page, false));
+  // One and two lab workers alternately, ROUNDS times each (this VM's speed drifts between
+  // sessions); the medians are compared.
+  out.lab1 = [];
+  out.lab2 = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const workers of [1, 2]) {
+      const r = await session(server, `&labWorkers=${workers}`, (page) => underLoad(page, false));
+      out[`lab${workers}`].push(r.stepsPerSecond);
+    }
   }
   out.heap = await session(server, "", async (page) => {
     const sizes = [];
@@ -130,5 +147,7 @@ console.log("| while the lab trains (CPU backend) | median | p95 | max |\n|---|-
 console.log(`| frame gap (ms) | ${ms(quantile(live.gaps, 0.5))} | ${ms(quantile(live.gaps, 0.95))} | ${ms(Math.max(...live.gaps))} |`);
 console.log(`| slider to pixels (ms, ${live.latencies.length} moves) | ${ms(quantile(live.latencies, 0.5))} | ${ms(quantile(live.latencies, 0.95))} | ${ms(Math.max(...live.latencies))} |`);
 console.log(`| long tasks (${live.longTasks.length}, ms) | ${ms(quantile(live.longTasks, 0.5))} | ${ms(quantile(live.longTasks, 0.95))} | ${ms(Math.max(0, ...live.longTasks))} |`);
-console.log(`\nlab steps/s: ${live.stepsPerSecond.toFixed(2)} while sliders move; ${out.lab1.stepsPerSecond.toFixed(2)} with ?labWorkers=1, ${out.lab2.stepsPerSecond.toFixed(2)} with ?labWorkers=2 (×${(out.lab2.stepsPerSecond / out.lab1.stepsPerSecond).toFixed(2)})`);
+const [one, two] = [quantile(out.lab1, 0.5), quantile(out.lab2, 0.5)];
+const list = (xs) => xs.map((x) => x.toFixed(2)).join(", ");
+console.log(`\nlab steps/s: ${live.stepsPerSecond.toFixed(2)} while sliders move; with ?labWorkers=1 ${list(out.lab1)} (median ${one.toFixed(2)}), with ?labWorkers=2 ${list(out.lab2)} (median ${two.toFixed(2)}): ×${(two / one).toFixed(2)}`);
 console.log(`wasm heap across 50 model switches (MB): after 5 ${(out.heap[4] / 2 ** 20).toFixed(1)}, after 50 ${(out.heap[49] / 2 ** 20).toFixed(1)}`);

@@ -35,6 +35,8 @@ const CHARTS = [
 const INPUTS = [["lab-lr", "lr"], ["lab-head", "headStart"], ["lab-k", "dSteps"], ["lab-m", "gSteps"]];
 const SNAPSHOT_EVERY = 20; // steps between snapshots of both runs
 const SAMPLES_EVERY = 5; // steps between sample grids while running
+const MAX_LEAD = 4; // most steps one running run may be ahead of the other
+const REDRAW_MS = 250; // least time between two redraws of the charts while running
 const $ = (id) => document.getElementById(id);
 
 export class LossLab {
@@ -44,7 +46,7 @@ export class LossLab {
     this.epoch = 0; // a new build or restore overtakes whatever was in flight
     this.loop = 0;
     this.phase = "idle"; // "idle" → "headStart" → "runs"
-    this.saved = null; // { iteration, dataset, runs: { cost: snapshot bytes } }
+    this.saved = null; // { dataset, runs: [{ iteration, bytes }] }, one per run, in RUNS order
     this.history = [[], []];
     this.running = false;
     const defaults = this.maths.labDefaults();
@@ -81,7 +83,7 @@ export class LossLab {
     this.theory = f;
     const shown = $("show-ml").checked ? [...RUNS, ML] : RUNS;
     for (const c of shown) {
-      const pts = this.maths.costCurve(c.cost, 401).map((p) => [p.d, p[mode]]);
+      const pts = this.#curve(c.cost).map((p) => [p.d, p[mode]]);
       line(f, pts, { stroke: c.colour, "stroke-width": 2, "stroke-dasharray": c === ML ? "5 3" : "", "data-cost": c.cost });
     }
     // Where the current batches sit: each sample on its run's curve, and a rug per run.
@@ -109,6 +111,13 @@ export class LossLab {
     });
     $("probe-table").tBodies[0].innerHTML = rows.join("");
     $("probe-value").textContent = d.toFixed(2);
+  }
+
+  // The closed form sampled at 401 points, once per cost (the plot redraws every step).
+  #curve(cost) {
+    this.curves ??= new Map();
+    if (!this.curves.has(cost)) this.curves.set(cost, this.maths.costCurve(cost, 401));
+    return this.curves.get(cost);
   }
 
   #hover(e) {
@@ -178,25 +187,25 @@ export class LossLab {
     }
     const snapshot = await lab.handOver();
     if (epoch !== this.epoch) return;
-    this.saved = { iteration: 0, dataset: name, runs: { saturating: snapshot, non_saturating: snapshot } };
+    const start = { iteration: 0, bytes: snapshot };
+    this.saved = { dataset: name, runs: [start, start] };
+    this.history = [[], []];
     await this.#restore(epoch);
   }
 
-  // Both runs from the last snapshot (the head start's hand-over, or a later one); the charts
-  // go back to that step with them.
+  // Both runs from their last snapshots (the head start's hand-over, or later ones); each
+  // run's chart goes back to its snapshot's step with it.
   async #restore(epoch) {
-    const { iteration, dataset, runs } = this.saved;
+    const { dataset, runs } = this.saved;
     const bytes = await this.#datasetBytes(dataset);
-    await Promise.all(RUNS.map((r) => this.core.lab.restore(r.cost, dataset, bytes, runs[r.cost])));
+    await Promise.all(RUNS.map((r, i) => this.core.lab.restore(r.cost, dataset, bytes, runs[i].bytes)));
     if (epoch !== this.epoch) return;
     this.phase = "runs";
-    this.iteration = iteration;
-    this.history = this.history.map((h) => h.slice(0, iteration));
-    $("lab-panel").dataset.iteration = String(iteration);
+    this.history = this.history.map((h, i) => h.slice(0, runs[i].iteration));
+    this.#showStep();
     this.drawCharts();
     this.drawTheory();
     await this.drawSamples();
-    this.#status(`Step ${iteration}`);
   }
 
   #lost({ role }) {
@@ -218,7 +227,8 @@ export class LossLab {
     const epoch = ++this.epoch;
     await this.#restore(epoch);
     if (epoch !== this.epoch) return;
-    this.onMessage(`A lab worker stopped; both runs were restored from the snapshot at step ${this.saved.iteration}.`);
+    const steps = [...new Set(this.saved.runs.map((r) => r.iteration))].join(" and ");
+    this.onMessage(`A lab worker stopped; both runs were restored from their snapshots at step ${steps}.`);
     if (resume) this.start();
   }
 
@@ -234,37 +244,85 @@ export class LossLab {
     this.drawTheory();
   }
 
+  // The step both runs have reached (while running, one may be up to MAX_LEAD steps ahead).
+  #showStep() {
+    const step = Math.min(...this.history.map((h) => h.length));
+    this.#status(`Step ${step}`);
+    $("lab-panel").dataset.iteration = String(step);
+    return step;
+  }
+
+  // One step of run `i`; false when a reset, detach or restore overtook it.
+  async #step(i, epoch) {
+    const stats = await this.core.lab.step(RUNS[i].cost);
+    if (epoch !== this.epoch) return false;
+    this.history[i].push(stats);
+    // Neither is awaited: the worker takes the request before the run's next step, so the
+    // snapshot is of this step, while the runs go on.
+    if (stats.iteration % SNAPSHOT_EVERY === 0) this.#meanwhile(this.#save(i, epoch, stats.iteration));
+    const step = this.#showStep();
+    this.#redraw();
+    if (this.history[i].length === step && step % SAMPLES_EVERY === 0) this.#meanwhile(this.drawSamples());
+    this.ticked?.();
+    return true;
+  }
+
   async stepOnce() {
     await this.#ensureLab();
     const epoch = this.epoch;
-    const stats = await Promise.all(RUNS.map((r) => this.core.lab.step(r.cost)));
-    if (epoch !== this.epoch) return; // reset, detached or restored while this step ran
-    stats.forEach((s, i) => this.history[i].push(s));
-    this.iteration = stats[0].iteration;
-    this.#status(`Step ${this.iteration}`);
-    $("lab-panel").dataset.iteration = String(this.iteration);
-    this.drawCharts();
-    this.drawTheory();
-    if (!this.running || this.iteration % SAMPLES_EVERY === 0) await this.drawSamples();
-    if (this.iteration % SNAPSHOT_EVERY === 0) await this.#save(epoch);
+    const done = await Promise.all(RUNS.map((_, i) => this.#step(i, epoch)));
+    if (done.every(Boolean)) this.#meanwhile(this.drawSamples());
   }
 
-  async #save(epoch) {
-    const [saturating, nonSaturating] = await Promise.all(RUNS.map((r) => this.core.lab.snapshot(r.cost)));
+  // The charts and the theory plot, in a frame, at most every REDRAW_MS while the runs step
+  // on: the main thread shares the cores with the lab's workers.
+  #redraw() {
+    if (this.redrawing) return;
+    this.redrawing = true;
+    const wait = Math.max(0, (this.drawnAt ?? 0) + REDRAW_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
+      this.redrawing = false;
+      this.drawnAt = performance.now();
+      this.drawCharts();
+      this.drawTheory();
+    }), wait);
+  }
+
+  #meanwhile(promise) {
+    promise.catch((e) => { if (!(e instanceof WorkerLost)) this.onError(e); });
+  }
+
+  async #save(i, epoch, iteration) {
+    const bytes = await this.core.lab.snapshot(RUNS[i].cost);
     if (epoch !== this.epoch) return;
-    this.saved = { iteration: this.iteration, dataset: this.saved.dataset, runs: { saturating, non_saturating: nonSaturating } };
+    this.saved.runs[i] = { iteration, bytes };
   }
 
+  // Each run steps in its own loop (in its own worker where there are two), never more than
+  // MAX_LEAD steps ahead of the other, so neither waits on the other's every step.
   async start() {
     if (this.running) return; // a second click while starting must not add a second loop
     const loop = ++this.loop;
     this.running = true;
     $("lab-run").textContent = "Pause";
     $("lab-step").disabled = true;
+    const going = () => this.running && loop === this.loop;
     try {
-      while (this.running && loop === this.loop) {
-        await this.stepOnce();
-        await new Promise((r) => requestAnimationFrame(r));
+      await this.#ensureLab();
+      const epoch = this.epoch;
+      await Promise.all(RUNS.map(async (_, i) => {
+        while (going()) {
+          while (going() && this.history[i].length >= this.history[1 - i].length + MAX_LEAD) {
+            await new Promise((r) => { this.ticked = r; });
+          }
+          if (!going() || !(await this.#step(i, epoch))) return;
+        }
+      }));
+      // Paused: the run behind catches up, so both stop at the same step.
+      for (;;) {
+        const [a, b] = this.history.map((h) => h.length);
+        if (this.running || epoch !== this.epoch || a === b) break;
+        if (!(await this.#step(a < b ? 0 : 1, epoch))) break;
       }
     } catch (e) {
       if (!(e instanceof WorkerLost)) this.onError(e); // a lost worker is reported and restored
@@ -275,6 +333,7 @@ export class LossLab {
   pause() {
     this.running = false;
     this.loop++;
+    this.ticked?.(); // a run waiting for the other stops waiting
     $("lab-run").textContent = "Start";
     $("lab-step").disabled = false;
   }

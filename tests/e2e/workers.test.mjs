@@ -102,7 +102,7 @@ test("a killed lab worker is restored from the last snapshot and goes on exactly
     await page.waitForTimeout(500);
     const straight = JSON.parse(await history(page));
     await (await worker(page, "lab-1")).evaluate(() => self.close());
-    await page.locator("#banner").filter({ hasText: "restored from the snapshot at step 20" }).waitFor({ timeout: 60_000 });
+    await page.locator("#banner").filter({ hasText: "restored from their snapshots at step 20" }).waitFor({ timeout: 60_000 });
     assert.equal(await iteration(page), 20);
     assert.equal(JSON.parse(await history(page))[0].length, 20, "the charts went back with the runs");
     await page.getByRole("button", { name: "Step" }).click();
@@ -142,5 +142,24 @@ test("a bad lab setting is refused by the core's limits before anything changes"
     await page.getByLabel("D steps per iteration (k)").press("Enter");
     await page.getByRole("alert").filter({ hasText: "D steps per iteration must be from 1 to 10; got 50" }).waitFor();
     assert.equal(await page.locator("#lab-status").textContent(), "Not started");
+  });
+});
+
+test("a Rust error in a worker rejects the caller's promise with its message, and the worker goes on", async () => {
+  await visit("?backend=cpu", async (page) => {
+    const result = await page.evaluate(async () => {
+      const { core } = globalThis.ganPlayground;
+      const message = (p) => p.then(() => "resolved", (e) => e.message);
+      return {
+        short: await message(core.generate(new Float32Array(99))),
+        nan: await message(core.generate(new Float32Array(100).fill(NaN))),
+        weights: await message(core.loadGenerator(new Uint8Array([1, 2, 3]))),
+        after: (await core.generate(new Float32Array(100))).length,
+      };
+    });
+    assert.match(result.short, /latent vectors of 100 values .*got 99 values/);
+    assert.match(result.nan, /not a finite number/);
+    assert.match(result.weights, /safetensors/);
+    assert.equal(result.after, 28 * 28 * 4, "the model in use is unchanged");
   });
 });
