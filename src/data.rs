@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use rand::seq::SliceRandom;
 
 use crate::latent;
@@ -29,14 +29,14 @@ pub enum DataError {
     WrongLength { expected: usize, actual: usize },
     #[error("gzip stream is corrupt: {0}")]
     Gzip(String),
-    #[error("decompressed idx is over {0} bytes")]
+    #[error("the idx data is over {} MiB, the most this reader takes", .0 >> 20)]
     TooLarge(usize),
     #[error("{0}")]
     Shape(String),
 }
 
 /// Enough for the full 60k-image sets at 64×64 RGB, and a bound on a gzip bomb.
-const MAX_DECODED: usize = 1 << 30;
+pub const MAX_DECODED: usize = 1 << 30;
 
 /// A decoded idx file of unsigned bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,23 +45,31 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
-/// Decodes an idx file, gunzipping first when the bytes start with the gzip magic.
+/// Decodes an idx file, gunzipping first when the bytes start with the gzip magic (every
+/// member of a multi-member stream, as `cat a.gz b.gz`, pigz and bgzip write).
 pub fn parse_idx(bytes: &[u8]) -> Result<Idx, DataError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut raw = Vec::new();
-        GzDecoder::new(bytes)
-            .take(MAX_DECODED as u64 + 1)
-            .read_to_end(&mut raw)
-            .map_err(|e| DataError::Gzip(e.to_string()))?;
-        if raw.len() > MAX_DECODED {
-            return Err(DataError::TooLarge(MAX_DECODED));
-        }
-        return parse_raw_idx(&raw);
-    }
-    parse_raw_idx(bytes)
+    parse_idx_within(bytes, MAX_DECODED)
 }
 
-fn parse_raw_idx(bytes: &[u8]) -> Result<Idx, DataError> {
+/// [`parse_idx`] with at most `max` bytes of data (the page's memory is smaller than a
+/// process's): a larger file, or a gzip stream that inflates past it, is refused before
+/// more than `max` bytes are held.
+pub fn parse_idx_within(bytes: &[u8], max: usize) -> Result<Idx, DataError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut raw = Vec::new();
+        MultiGzDecoder::new(bytes)
+            .take(max as u64 + 64)
+            .read_to_end(&mut raw)
+            .map_err(|e| DataError::Gzip(e.to_string()))?;
+        if raw.len() > max + 4 + 4 * 4 {
+            return Err(DataError::TooLarge(max));
+        }
+        return parse_raw_idx(&raw, max);
+    }
+    parse_raw_idx(bytes, max)
+}
+
+fn parse_raw_idx(bytes: &[u8], max: usize) -> Result<Idx, DataError> {
     if bytes.len() < 4 {
         return Err(DataError::TooShort(bytes.len()));
     }
@@ -90,8 +98,8 @@ fn parse_raw_idx(bytes: &[u8]) -> Result<Idx, DataError> {
     let expected = dims
         .iter()
         .try_fold(1usize, |acc, d| acc.checked_mul(*d))
-        .filter(|n| *n <= MAX_DECODED)
-        .ok_or(DataError::TooLarge(MAX_DECODED))?;
+        .filter(|n| *n <= max)
+        .ok_or(DataError::TooLarge(max))?;
     let actual = bytes.len() - header;
     if actual != expected {
         return Err(DataError::WrongLength { expected, actual });
@@ -177,6 +185,11 @@ impl ImageSet {
     /// Decodes an images file and an optional labels file (each idx or idx.gz).
     pub fn from_idx_bytes(images: &[u8], labels: Option<&[u8]>) -> Result<Self, DataError> {
         ImageSet::from_idx(parse_idx(images)?, labels.map(parse_idx).transpose()?)
+    }
+
+    /// Images from idx bytes holding at most `max` bytes of pixels (see [`parse_idx_within`]).
+    pub fn from_idx_bytes_within(images: &[u8], max: usize) -> Result<Self, DataError> {
+        ImageSet::from_idx(parse_idx_within(images, max)?, None)
     }
 
     /// The first `n` images (all if fewer).

@@ -23,6 +23,10 @@ use crate::train::Trainer;
 /// Samples per run in the lab's grids (4×4), from one fixed z.
 const GRID: usize = 16;
 
+/// The most pixel bytes a dataset may inflate to in the page (the committed subsets are at
+/// most 12 MiB); a tab's memory is far smaller than a process's.
+const MAX_DATASET_BYTES: usize = 64 << 20;
+
 /// A dataset decoded once (idx or idx.gz bytes) and shared by every lab reset.
 #[wasm_bindgen]
 pub struct LabData {
@@ -32,7 +36,7 @@ pub struct LabData {
 #[wasm_bindgen]
 impl LabData {
     pub fn decode(bytes: &[u8]) -> Result<LabData, JsError> {
-        let images = ImageSet::from_idx_bytes(bytes, None).map_err(js_error)?;
+        let images = ImageSet::from_idx_bytes_within(bytes, MAX_DATASET_BYTES).map_err(js_error)?;
         Ok(LabData {
             images: Rc::new(images),
         })

@@ -389,3 +389,249 @@ fn train_goes_on_from_given_generator_weights() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("does not fit this model"), "{stderr}");
 }
+
+/// A `.npy` header claiming `shape` (a Python tuple's inside) over a few bytes of data.
+fn hostile_npy(path: &Path, shape: &str) {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({shape}), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend([0u8; 16]);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs the binary with `args` in `dir`; it must fail with a message (no panic) that
+/// contains `needle`.
+fn refused(dir: &Path, args: &[&str], needle: &str) {
+    let out = bin().args(args).current_dir(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(1 | 2)),
+        "{args:?} exited {:?}: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: expected {needle:?} in {stderr}"
+    );
+}
+
+fn as_str(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Every file under `dir` with its bytes, to show nothing was touched.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_of(&path));
+        } else {
+            out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn hostile_files_and_nonsense_flags_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let device = Device::flex();
+    let config = ModelConfig::new(28, 1, 100, 4, 4).unwrap();
+    let g = Generator::init(&config, 1, &device).unwrap();
+    let weights = d.join("g.safetensors");
+    std::fs::write(
+        &weights,
+        generator_to_safetensors(&config, &g, Precision::F32).unwrap(),
+    )
+    .unwrap();
+    let disc = Discriminator::init(&config, 1, &device).unwrap();
+    let d_weights = d.join("d.safetensors");
+    std::fs::write(
+        &d_weights,
+        discriminator_to_safetensors(&config, &disc, Precision::F32).unwrap(),
+    )
+    .unwrap();
+    let w = weights.to_str().unwrap();
+    let tiny = |w: &str| -> Vec<String> {
+        [
+            "--arch",
+            "dcgan",
+            "--image-size",
+            "28",
+            "--ngf",
+            "4",
+            "--ndf",
+            "4",
+            "--weights",
+            w,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let with = |extra: &[&'static str]| -> Vec<String> {
+        let mut v = tiny(w);
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+
+    // A .npy whose header's shape overflows a count, or outgrows the file.
+    hostile_npy(
+        &d.join("huge.npy"),
+        "18446744073709551615, 18446744073709551615",
+    );
+    hostile_npy(&d.join("long.npy"), "1000, 100");
+    for file in ["huge.npy", "long.npy"] {
+        let mut args = vec!["generate".to_string()];
+        args.extend(with(&["--z", file, "--out", "x.npy"]));
+        refused(d, &as_str(&args), "shape");
+        let mut args = vec!["discriminate".to_string()];
+        args.extend(tiny(d_weights.to_str().unwrap()));
+        args.extend(["--images", file, "--out", "p.npy"].map(String::from));
+        refused(d, &as_str(&args), "shape");
+    }
+    // Counts with no bound, or none at all.
+    let mut args = vec!["generate".to_string()];
+    args.extend(with(&["--count", "1000000000", "--out", "x.npy"]));
+    refused(d, &as_str(&args), "from 1 to 4096");
+    refused(
+        d,
+        &[
+            "eval",
+            "--dataset",
+            "mnist",
+            "--weights",
+            w,
+            "--samples",
+            "0",
+        ],
+        "from 2 to 60000",
+    );
+    refused(
+        d,
+        &["eval", "--dataset", "mnist", "--real", "--samples", "0"],
+        "from 2 to 60000",
+    );
+    refused(d, &["lab", "--samples", "0"], "from 2 to 60000");
+    refused(
+        d,
+        &["lab", "--steps", "5", "--window", "20"],
+        "longer than the run",
+    );
+    assert!(!d.join("x.npy").exists() && !d.join("p.npy").exists());
+
+    // Training that would train nothing.
+    let train = |extra: &[&str], out: &str| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "train",
+            "--images",
+            common::MNIST_IMAGES,
+            "--arch",
+            "dcgan",
+            "--image-size",
+            "28",
+            "--ngf",
+            "4",
+            "--ndf",
+            "4",
+            "--batch-size",
+            "8",
+            "--limit",
+            "64",
+            "--sample-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v.extend(["--out".to_string(), d.join(out).display().to_string()]);
+        v
+    };
+    refused(
+        d,
+        &as_str(&train(&["--iterations", "0"], "r0")),
+        "--iterations must be at least 1",
+    );
+    refused(
+        d,
+        &as_str(&train(&["--epochs=-1"], "r0")),
+        "--epochs must be a positive number",
+    );
+    refused(
+        d,
+        &as_str(&train(&["--epochs", "NaN"], "r0")),
+        "--epochs must be a positive number",
+    );
+    assert!(
+        !d.join("r0").exists(),
+        "nothing was written for a refused run"
+    );
+    std::fs::write(d.join("a-file"), b"keep").unwrap();
+    refused(
+        d,
+        &as_str(&train(&["--iterations", "1"], "a-file")),
+        &d.join("a-file").display().to_string(),
+    );
+    assert_eq!(std::fs::read(d.join("a-file")).unwrap(), b"keep");
+
+    // A run to resume, then ways to lose it that are refused, each leaving every file as it was.
+    run_ok(bin().args(as_str(&train(&["--iterations", "2"], "run"))));
+    let run = d.join("run");
+    let before = files_of(&run);
+    refused(
+        d,
+        &as_str(&train(&["--iterations", "1"], "run")),
+        "at iteration 2 already",
+    );
+    assert_eq!(files_of(&run), before);
+    let marker = run.join("checkpoint/run.json");
+    let json = std::fs::read(&marker).unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    let without = files_of(&run);
+    refused(
+        d,
+        &as_str(&train(&["--iterations", "4"], "run")),
+        "--fresh starts over",
+    );
+    assert_eq!(files_of(&run), without);
+    std::fs::create_dir(&marker).unwrap();
+    for fresh in [&[][..], &["--fresh"][..]] {
+        let mut flags = vec!["--iterations", "4"];
+        flags.extend(fresh);
+        refused(d, &as_str(&train(&flags, "run")), "is not a file");
+    }
+    assert!(!run.join("checkpoint/run.partial").exists());
+    std::fs::remove_dir(&marker).unwrap();
+    // A run.json that names sizes no model has (image size 30) is refused, not a panic.
+    let text = String::from_utf8(json.clone())
+        .unwrap()
+        .replace("\"image_size\": 28", "\"image_size\": 30");
+    assert!(text.contains("30"));
+    std::fs::write(&marker, text).unwrap();
+    let broken = files_of(&run);
+    refused(
+        d,
+        &as_str(&train(&["--iterations", "4"], "run")),
+        "cannot resume",
+    );
+    assert_eq!(files_of(&run), broken);
+    // Put back, it resumes; --fresh starts over.
+    std::fs::write(&marker, &json).unwrap();
+    assert!(run_ok(bin().args(as_str(&train(&["--iterations", "3"], "run")))).contains("resuming"));
+    run_ok(bin().args(as_str(&train(&["--iterations", "1", "--fresh"], "run"))));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&marker).unwrap()).unwrap();
+    assert_eq!(state["iteration"], 1);
+}

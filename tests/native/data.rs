@@ -146,3 +146,34 @@ fn every_malformed_idx_is_an_error() {
         Err(DataError::Shape(_))
     ));
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_multi_member_gzip_reads_whole() {
+    // What `cat a.gz b.gz`, pigz and bgzip write: the members' bytes follow one another.
+    let raw = write_idx(&[4, 3, 3], &(0..36).collect::<Vec<u8>>());
+    let (a, b) = raw.split_at(11);
+    let two = [gzip(a), gzip(b)].concat();
+    assert_eq!(parse_idx(&two).unwrap(), parse_idx(&raw).unwrap());
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_at_the_bound_it_names() {
+    // 16 MiB of zeros behind a valid header inflate from a few kB; a 1 MiB bound refuses them
+    // without holding more than that, and says what the bound is.
+    let header = write_idx(&[4096, 64, 64], &[]);
+    let mut raw = header[..16].to_vec();
+    raw.resize(16 + 4096 * 64 * 64, 0);
+    let bomb = gzip(&raw);
+    assert!(bomb.len() < 100_000);
+    let err = parse_idx_within(&bomb, 1 << 20).unwrap_err();
+    assert!(matches!(err, DataError::TooLarge(_)), "{err:?}");
+    assert!(err.to_string().contains("over 1 MiB"), "{err}");
+    assert!(parse_idx_within(&bomb, 32 << 20).is_ok());
+}

@@ -52,6 +52,25 @@ pub enum Backend {
     Wgpu,
 }
 
+/// A flag's parser for a whole number in `range`; the message names the range.
+pub fn in_range(
+    range: std::ops::RangeInclusive<usize>,
+) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |text| match text.parse::<usize>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+/// Most images `generate` makes in one run (a 4,096-image 64×64 RGB array is 200 MB).
+const MAX_COUNT: usize = 4096;
+/// Images per forward pass when generating, so memory stays that of one batch.
+const CHUNK: usize = 256;
+
 pub fn device(backend: Backend) -> Result<Device> {
     Ok(match backend {
         Backend::Flex => Device::flex(),
@@ -125,8 +144,8 @@ struct GenerateArgs {
     z: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// How many samples to draw when no --z is given.
-    #[arg(long, default_value_t = 64)]
+    /// How many samples to draw when no --z is given (at most 4,096).
+    #[arg(long, default_value_t = 64, value_parser = in_range(1..=MAX_COUNT))]
     count: usize,
     #[arg(long, default_value = "normal", value_parser = Prior::parse)]
     prior: Prior,
@@ -199,6 +218,10 @@ fn generate(args: GenerateArgs) -> Result<()> {
         Some(path) => {
             let (shape, values) = files::read_npy_f32(path)?;
             match shape.as_slice() {
+                [b, _] | [b, _, 1, 1] if *b > MAX_COUNT => bail!(
+                    "{} holds {b} latent vectors; generate makes at most {MAX_COUNT} at once",
+                    path.display()
+                ),
                 [_, n] | [_, n, 1, 1] if *n == config.latent => values,
                 _ => bail!(
                     "{} has shape {shape:?}; expected [B, {}]",
@@ -209,12 +232,18 @@ fn generate(args: GenerateArgs) -> Result<()> {
         }
         None => latent::sample(args.prior, args.count, config.latent, args.seed),
     };
-    let images = generator.forward(latent::to_tensor(z, config.latent, &device)?);
-    let dims = images.dims();
-    let values: Vec<f32> = images
-        .into_data()
-        .try_into_vec()
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut values: Vec<f32> = Vec::new();
+    let mut dims = [0, config.channels, config.image_size, config.image_size];
+    for chunk in z.chunks(CHUNK * config.latent) {
+        let images = generator.forward(latent::to_tensor(chunk.to_vec(), config.latent, &device)?);
+        dims[0] += images.dims()[0];
+        values.extend(
+            images
+                .into_data()
+                .try_into_vec::<f32>()
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        );
+    }
     write_images(&args.out, dims, &values)
 }
 

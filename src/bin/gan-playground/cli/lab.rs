@@ -12,17 +12,17 @@ use gan_playground::latent;
 use gan_playground::metrics::{ClassifierConfig, quality, reference_stats};
 
 use super::quality::load_classifier;
-use super::{Backend, device};
+use super::{Backend, device, in_range};
 
 #[derive(Args)]
 pub struct LabArgs {
     /// The committed subset the page trains on: assets/data/<dataset>/…
     #[arg(long, value_parser = ["mnist", "fashion"], default_value = "mnist")]
     dataset: String,
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = in_range(1..=1_000_000))]
     steps: usize,
     /// Report mean ‖∇G‖ over the first this many steps.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = in_range(1..=1_000_000))]
     window: usize,
     #[arg(long, default_value_t = LabConfig::default().head_start)]
     head_start: usize,
@@ -39,7 +39,7 @@ pub struct LabArgs {
     #[arg(long, default_value_t = LabConfig::default().train.seed)]
     seed: u64,
     /// Samples per run for the classifier score and Fréchet distance at the end.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = in_range(2..=60_000))]
     samples: usize,
     /// Per-step statistics of both runs as CSV.
     #[arg(long)]
@@ -58,6 +58,13 @@ fn subset(dataset: &str) -> PathBuf {
 }
 
 pub fn run(args: LabArgs) -> Result<()> {
+    if args.window > args.steps {
+        anyhow::bail!(
+            "--window {} is longer than the run (--steps {})",
+            args.window,
+            args.steps
+        );
+    }
     let device = device(args.backend)?;
     let path = subset(&args.dataset);
     let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -15,7 +15,7 @@ use gan_playground::metrics::{
 use gan_playground::model::Generator;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Backend, device};
+use super::{Backend, device, in_range};
 
 #[derive(Args)]
 pub struct ClassifierArgs {
@@ -39,7 +39,8 @@ pub struct EvalArgs {
     weights: Option<PathBuf>,
     #[arg(long, value_parser = ["mnist", "fashion"])]
     dataset: String,
-    #[arg(long, default_value_t = 10_000)]
+    /// Images scored (2 to 60,000: a Fréchet distance needs a covariance).
+    #[arg(long, default_value_t = 10_000, value_parser = in_range(2..=60_000))]
     samples: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,

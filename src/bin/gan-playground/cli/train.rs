@@ -35,7 +35,7 @@ pub struct TrainArgs {
     /// Output directory: samples/, checkpoint/, log.csv. An existing checkpoint is resumed.
     #[arg(long)]
     out: PathBuf,
-    /// Ignore an existing checkpoint in --out and start again.
+    /// Start again even though --out holds a checkpoint (or the remains of one), replacing it.
     #[arg(long)]
     fresh: bool,
     /// Stop after this many iterations in total (default: one epoch unless --epochs).
@@ -123,9 +123,67 @@ fn load_images(args: &TrainArgs) -> Result<ImageSet> {
     })
 }
 
+/// What a checkpoint directory may hold besides `run.json`; any of them without it is the
+/// remains of a run, which only --fresh may replace.
+const RUN_FILES: [&str; 8] = [
+    "run.safetensors",
+    "generator.safetensors",
+    "discriminator.safetensors",
+    EMA_FILE,
+    "generator.bpk",
+    "discriminator.bpk",
+    "optimizer_g.bpk",
+    "optimizer_d.bpk",
+];
+
+/// Refuses, before anything is read or written, what would train nothing or replace a run's
+/// files without --fresh.
+fn check_flags(args: &TrainArgs, checkpoint_dir: &Path) -> Result<()> {
+    if args.out.exists() && !args.out.is_dir() {
+        bail!(
+            "--out {} is a file; give a directory (it is created if missing)",
+            args.out.display()
+        );
+    }
+    if args.iterations == Some(0) {
+        bail!("--iterations must be at least 1");
+    }
+    if let Some(e) = args.epochs
+        && !(e.is_finite() && e > 0.0)
+    {
+        bail!("--epochs must be a positive number, got {e}");
+    }
+    let marker = checkpoint_dir.join("run.json");
+    if marker.exists() && !marker.is_file() {
+        bail!(
+            "{} is not a file, so this checkpoint can be neither resumed nor replaced; move it away",
+            marker.display()
+        );
+    }
+    if !marker.exists() && !args.fresh {
+        let remains: Vec<String> = RUN_FILES
+            .iter()
+            .map(|f| checkpoint_dir.join(f))
+            .chain([args.out.join("log.csv")])
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !remains.is_empty() {
+            bail!(
+                "there is no whole checkpoint to resume ({} is missing) but a run's files are \
+                 there: {}; --fresh starts over and replaces them, or give another --out",
+                marker.display(),
+                remains.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
-    let device = device(args.backend)?;
     let checkpoint_dir = args.out.join("checkpoint");
+    check_flags(&args, &checkpoint_dir)?;
+    let device = device(args.backend)?;
     let mut images = load_images(&args)?;
     let resuming = has_run(&checkpoint_dir) && !args.fresh;
     let mut trainer = if resuming {
@@ -189,6 +247,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
         (None, None) => per_epoch,
     };
+    if resuming && total <= trainer.iteration {
+        bail!(
+            "{} is at iteration {} already, so a run of {total} would train nothing; give more \
+             --iterations or --epochs, or --fresh to start over",
+            checkpoint_dir.display(),
+            trainer.iteration
+        );
+    }
     let decay = args
         .lr_decay_from
         .map(|from| LinearDecay::new(from, total))
