@@ -1,27 +1,14 @@
-// The loss lab: the generator costs drawn to true scale from the core's closed forms (left),
-// and two live runs that differ only in the cost (right), overlaid on the theory curves.
+// The loss lab: the theory plot (www/theory.js) on the left, and two live runs that differ
+// only in the cost (right), their batches overlaid on the theory curves.
 // The runs live in the lab's workers (www/core.js): D's head start in the first, then its state,
 // taken once, restores both runs. A snapshot of both is kept every few steps, so a worker that
 // dies costs at most those steps.
 
-import { frame, line, dots, rug, el } from "./plot.js";
+import { frame, line } from "./plot.js";
 import { imageAt } from "./render.js";
+import { RUNS, TheoryPlot } from "./theory.js";
 import { WorkerLost } from "./core.js";
 
-const RUNS = [
-  { cost: "saturating", name: "saturating (minimax)", colour: "#c8402f" },
-  { cost: "non_saturating", name: "non-saturating", colour: "#1f6fb0" },
-];
-const ML = { cost: "maximum_likelihood", name: "maximum likelihood", colour: "#777" };
-// `equal`: one unit up is as long as one unit across, so slopes look like what they are
-// (the tutorial's figure squeezes the vertical axis, and the minimax curve looks flat at 0).
-const MODES = {
-  cost: { y: [-1.2, 1.2], equal: true, label: "generator cost J_G (true scale)" },
-  squeezed: { y: [-4, 4], label: "generator cost J_G (squeezed, as in the tutorial)" },
-  slopeD: { y: [-10, 0], label: "∂J_G / ∂D(G(z))" },
-  slopeLogit: { y: [-1.1, 0.1], equal: true, label: "∂J_G / ∂logit (true scale)" },
-};
-const PLOT_WIDTH = 206; // the theory plot's x axis, in pixels (the svg adds 54 of margins)
 const DATASETS = {
   mnist: "data/mnist/train-10k-images-idx3-ubyte.gz",
   fashion: "data/fashion/train-5k-images-idx3-ubyte.gz",
@@ -54,10 +41,10 @@ export class LossLab {
     for (const [id, key] of INPUTS) {
       Object.assign($(id), { min: limits[key].min, max: limits[key].max, value: defaults[key] });
     }
-    $("theory-mode").addEventListener("change", () => this.drawTheory());
-    $("show-ml").addEventListener("change", () => this.drawTheory());
-    $("probe").addEventListener("input", () => this.drawTheory());
-    $("theory").addEventListener("mousemove", (e) => this.#hover(e));
+    this.theory = new TheoryPlot(this.maths, {
+      onError,
+      batches: () => this.history.map((h) => h.at(-1)?.dFakeBatch.filter(Number.isFinite)), // a diverged run has NaN
+    });
     $("lab-run").addEventListener("click", () => (this.running ? this.pause() : this.start()));
     $("lab-step").addEventListener("click", () => this.#guard(() => this.stepOnce()));
     $("lab-reset").addEventListener("click", () => this.#guard(() => this.reset()));
@@ -68,67 +55,8 @@ export class LossLab {
     core.addEventListener("recovered", (e) => {
       if (e.detail.role.startsWith("lab")) this.#guard(() => this.#recover());
     });
-    this.drawTheory();
+    this.theory.draw();
     this.drawCharts();
-  }
-
-  // ---- theory ----
-  drawTheory() {
-    const view = $("theory-mode").value;
-    const mode = view === "squeezed" ? "cost" : view;
-    const { y, equal, label } = MODES[view];
-    const svg = $("theory");
-    svg.setAttribute("height", String(38 + (equal ? Math.round((y[1] - y[0]) * PLOT_WIDTH) : 300)));
-    const f = frame(svg, { x: [0, 1], y, xLabel: "D(G(z))", yLabel: label, ticks: 4 });
-    this.theory = f;
-    const shown = $("show-ml").checked ? [...RUNS, ML] : RUNS;
-    for (const c of shown) {
-      const pts = this.#curve(c.cost).map((p) => [p.d, p[mode]]);
-      line(f, pts, { stroke: c.colour, "stroke-width": 2, "stroke-dasharray": c === ML ? "5 3" : "", "data-cost": c.cost });
-    }
-    // Where the current batches sit: each sample on its run's curve, and a rug per run.
-    const last = this.history.map((h) => h.at(-1));
-    RUNS.forEach((run, i) => {
-      if (!last[i]) return;
-      const batch = last[i].dFakeBatch.filter(Number.isFinite); // a diverged run has NaN
-      dots(f, batch.map((d) => [d, this.maths.costAt(run.cost, d)[mode]]), { fill: run.colour, "data-batch": run.cost });
-      rug(f, batch, { stroke: run.colour, "data-rug": run.cost }, i);
-    });
-    const d = Number($("probe").value);
-    el("line", { x1: f.x(d), x2: f.x(d), y1: f.m.t, y2: f.h - f.m.b, class: "probe" }, f.svg);
-    // The tangent at the probe: its tilt is the slope, at whatever scale the axes have.
-    for (const c of shown) {
-      const p = this.maths.costAt(c.cost, d);
-      const [v, s] = [p[mode], mode === "cost" ? p.slopeD : null];
-      if (s === null || !Number.isFinite(v) || !Number.isFinite(s)) continue;
-      const h = 0.2 / Math.sqrt(1 + s * s);
-      line(f, [[d - h, v - h * s], [d + h, v + h * s]], { stroke: c.colour, "stroke-width": 3, "stroke-opacity": 0.45, class: "tangent" });
-    }
-    const rows = shown.map((c) => {
-      const p = this.maths.costAt(c.cost, d);
-      return `<tr data-cost="${c.cost}"><th scope="row" style="color:${c.colour}">${c.name}</th>` +
-        `<td>${fmt(p.cost)}</td><td>${fmt(p.slopeD)}</td><td>${fmt(p.slopeLogit)}</td></tr>`;
-    });
-    $("probe-table").tBodies[0].innerHTML = rows.join("");
-    $("probe-value").textContent = d.toFixed(2);
-  }
-
-  // The closed form sampled at 401 points, once per cost (the plot redraws every step).
-  #curve(cost) {
-    this.curves ??= new Map();
-    if (!this.curves.has(cost)) this.curves.set(cost, this.maths.costCurve(cost, 401));
-    return this.curves.get(cost);
-  }
-
-  #hover(e) {
-    const f = this.theory;
-    const box = $("theory").getBoundingClientRect();
-    const px = ((e.clientX - box.left) / box.width) * f.w;
-    const d = (px - f.m.l) / (f.x(1) - f.m.l);
-    if (d >= 0 && d <= 1) {
-      $("probe").value = d.toFixed(2);
-      this.drawTheory();
-    }
   }
 
   // ---- live run ----
@@ -204,7 +132,7 @@ export class LossLab {
     this.history = this.history.map((h, i) => h.slice(0, runs[i].iteration));
     this.#showStep();
     this.drawCharts();
-    this.drawTheory();
+    this.theory.draw();
     await this.drawSamples();
   }
 
@@ -241,7 +169,7 @@ export class LossLab {
     this.history = [[], []];
     this.#status("Not started");
     this.drawCharts();
-    this.drawTheory();
+    this.theory.draw();
   }
 
   // The step both runs have reached (while running, one may be up to MAX_LEAD steps ahead).
@@ -284,7 +212,7 @@ export class LossLab {
       this.redrawing = false;
       this.drawnAt = performance.now();
       this.drawCharts();
-      this.drawTheory();
+      this.theory.draw();
     }), wait);
   }
 
@@ -375,10 +303,4 @@ export class LossLab {
   #status(text) {
     $("lab-status").textContent = text;
   }
-}
-
-function fmt(v) {
-  if (v === Infinity) return "+∞";
-  if (v === -Infinity) return "−∞";
-  return v.toFixed(4);
 }

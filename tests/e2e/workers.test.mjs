@@ -57,8 +57,12 @@ for (const backend of ["cpu", "webgpu"]) {
       assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the slider's image was drawn");
       await untilIteration(page, at + 1);
       await page.getByRole("button", { name: "Pause" }).click();
-      const curve = await page.locator("#chart-gCost path[data-run=non_saturating]").getAttribute("d");
-      assert.ok(curve.split("L").length >= 2, "the lab's charts grew");
+      // The charts are redrawn in a frame at most every 250 ms, so the last steps show a little later.
+      const grew = await page.waitForFunction(() => {
+        const d = document.querySelector("#chart-gCost path[data-run=non_saturating]")?.getAttribute("d") ?? "";
+        return d.split("L").length >= 2;
+      }, null, { timeout: 60_000 }).then(() => true, () => false);
+      assert.ok(grew, "the lab's charts grew");
     });
   });
 }
