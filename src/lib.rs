@@ -8,8 +8,11 @@ pub mod data;
 pub mod lab;
 pub mod latent;
 pub mod loss;
+pub mod manifest;
 pub mod metrics;
 pub mod model;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod npy;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

@@ -21,7 +21,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 // The core's pure functions the page may call directly (no device, no model).
 const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
-  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions"];
+  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest"];
 
 /** A request failed because its worker stopped (it is being started again). */
 export class WorkerLost extends Error {}

@@ -107,6 +107,8 @@ export class LossLab {
     this.saved = null;
     const lab = this.core.lab;
     let { remaining } = await lab.headStart(name, bytes, options);
+    // An overtaken build sends nothing more: the worker holds one head start, the newest.
+    if (epoch !== this.epoch) return;
     // The head start runs in pieces so it shows progress and a newer build can overtake it.
     while (remaining > 0) {
       this.#status(`D's head start: ${options.headStart - remaining} of ${options.headStart} steps`);
@@ -167,6 +169,7 @@ export class LossLab {
     this.phase = "idle";
     this.saved = null;
     this.history = [[], []];
+    this.#showStep();
     this.#status("Not started");
     this.drawCharts();
     this.theory.draw();

@@ -23,6 +23,11 @@ function showError(text) {
   $("error").hidden = !text;
 }
 
+// Adds a problem to the one shown (a link can have two), instead of replacing it.
+function addError(text) {
+  showError([$("error").hidden ? "" : $("error").textContent, text].filter(Boolean).join(" "));
+}
+
 function showBanner(text) {
   $("banner").textContent = text ?? "";
   $("banner").hidden = !text;
@@ -50,8 +55,8 @@ async function fetchBytes(url, label) {
 }
 
 // #model=mnist&z=z1… → { model, code, problem }; a malformed hash gives a problem to show.
-function readHash(models) {
-  const params = new URLSearchParams(location.hash.slice(1));
+function readHash(models, hash = location.hash) {
+  const params = new URLSearchParams(hash.slice(1));
   const model = params.get("model");
   const problem = model !== null && !models.some((m) => m.id === model)
     ? `The link names an unknown model “${model}”.` : null;
@@ -67,17 +72,24 @@ function backendWanted() {
 progress("Loading the Rust core…");
 const core = await Core.start();
 const { maths } = core;
-let manifest;
-try {
-  const response = await fetch("weights/models.json");
-  if (!response.ok) throw new Error(`weights/models.json answered ${response.status}`);
-  manifest = await response.json();
-} catch (e) {
-  progress(null);
-  showError(`The list of models could not be loaded (${e.message}). Reload to try again.`);
-  throw e;
+// The list of models, validated whole by the core (src/manifest.rs); null, with the message
+// shown, when it cannot be used.
+async function readManifest() {
+  try {
+    const response = await fetch("weights/models.json");
+    if (!response.ok) throw new Error(`weights/models.json answered ${response.status} ${response.statusText}`.trim());
+    return maths.readManifest(await response.text());
+  } catch (e) {
+    progress(null);
+    showError(`The list of models could not be used: ${e.message}. Reload to try again.`);
+    return null;
+  }
 }
+const manifest = await readManifest();
+// Without the list there is nothing to load: the page stops here, with its message.
+if (manifest === null) await new Promise(() => {});
 const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
+let pendingLink = null; // the newest link pasted into this tab, until its load starts
 core.addEventListener("progress", (e) => progress(e.detail.text));
 
 const renderer = new Renderer($("sample"), core, {
@@ -125,6 +137,7 @@ core.addEventListener("recovered", (e) => {
 });
 
 function writeHash() {
+  if (pendingLink !== null) return; // a pasted link is waiting to load: it must not be overwritten
   const hash = `#model=${state.model.id}&z=${maths.encodeLatent(latent.z)}`;
   history.replaceState(null, "", hash);
   $("share").href = hash;
@@ -161,7 +174,7 @@ async function activate(model, want, code) {
     try {
       z = maths.decodeLatent(code, info.latent);
     } catch (e) {
-      showError(`This link's latent code could not be read (${e.message}). Showing the default sample instead.`);
+      addError(`This link's latent code could not be read (${e.message}). Showing the default sample instead.`);
     }
   }
   z ??= maths.sampleLatent(model.prior, 1, info.latent, latent.seed());
@@ -170,7 +183,6 @@ async function activate(model, want, code) {
   grid.configure(model.prior, info.latent, info);
   await grid.refresh();
   progress(null);
-  document.body.dataset.ready = "true";
 }
 
 for (const m of manifest.models) $("model").append(new Option(m.name, m.id));
@@ -181,7 +193,8 @@ showError([hash.problem, backend.problem].filter(Boolean).join(" "));
 const byId = (id) => manifest.models.find((m) => m.id === id);
 
 // Loads run one after another (a model or backend change waits for the one before), so a
-// slow, older load can never overwrite a newer choice.
+// slow, older load can never overwrite a newer choice. One that fails leaves the controls on
+// what is still shown, and says so.
 let queue = Promise.resolve();
 function guarded(task) {
   queue = queue.then(async () => {
@@ -190,8 +203,15 @@ function guarded(task) {
       await task();
     } catch (e) {
       progress(null);
-      showError(e.message);
+      if (state.model) {
+        $("model").value = state.model.id;
+        $("backend-choice").value = state.want;
+        addError(`${e.message}. Still showing ${state.model.name}.`);
+      } else {
+        addError(e.message);
+      }
     }
+    if (state.model) document.body.dataset.ready = "true";
   });
   return queue;
 }
@@ -200,22 +220,31 @@ $("model").addEventListener("change", () => guarded(() => {
   showError("");
   return activate(byId($("model").value), state.want);
 }));
-$("backend-choice").addEventListener("change", () => guarded(() => {
+$("backend-choice").addEventListener("change", () => guarded(async () => {
+  showError("");
   const want = $("backend-choice").value;
+  lab.detach();
+  await activate(state.model, want, maths.encodeLatent(latent.z));
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
   history.replaceState(null, "", url);
-  lab.detach();
-  return activate(state.model, want, maths.encodeLatent(latent.z));
 }));
 $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8), `${state.model.id}.png`));
 // A link pasted into this tab changes only the hash; the page's own updates use
 // replaceState, which fires no hashchange.
-addEventListener("hashchange", () => guarded(async () => {
-  const link = readHash(manifest.models);
-  showError(link.problem ?? "");
-  await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
-}));
+// A storm of them queues one load, of the newest link when its turn comes; until then the
+// page does not write its own hash over it (pendingLink, above).
+addEventListener("hashchange", (e) => {
+  const queued = pendingLink !== null;
+  pendingLink = new URL(e.newURL).hash;
+  if (queued) return;
+  guarded(async () => {
+    const link = readHash(manifest.models, pendingLink);
+    pendingLink = null;
+    showError(link.problem ?? "");
+    await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
+  });
+});
 await guarded(() => activate(byId(hash.model ?? manifest.default), backend.want, hash.code));
-// For tests and benchmarks: the facade (heaps, workers) and the lab (its history).
-globalThis.ganPlayground = { core, lab };
+// For tests and benchmarks: the facade (heaps, workers), the lab (its history) and the grid.
+globalThis.ganPlayground = { core, lab, grid };

@@ -74,6 +74,13 @@ pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
     to_js(&crate::loss::curve_point(cost, d))
 }
 
+/// The page's list of models, validated whole: `{ default, models: [{ id, name, weights, prior }] }`,
+/// or an error that names what is wrong with the file.
+#[wasm_bindgen(js_name = readManifest)]
+pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)
+}
+
 /// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;
 /// a file that is not a DCGAN generator is an error.
 #[wasm_bindgen(js_name = describeGenerator)]

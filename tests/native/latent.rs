@@ -139,3 +139,56 @@ fn malformed_codes_are_errors() {
     ));
     assert_eq!(decode(&good, Some(3)).unwrap(), vec![0.5, -0.25, 1.0]);
 }
+
+mod properties {
+    use gan_playground::latent::{MAX_DIM, decode, encode, quantize};
+    use proptest::prelude::*;
+
+    /// A z as the page or a link could hold one, of any allowed length: values in and past
+    /// f16's range (±65504), and any finite f32 at all (tiny, subnormal, zero of either sign).
+    fn any_z() -> impl Strategy<Value = Vec<f32>> {
+        let value = prop_oneof![
+            4 => -70_000f32..70_000f32,
+            1 => prop::num::f32::NORMAL | prop::num::f32::SUBNORMAL | prop::num::f32::ZERO,
+        ];
+        prop::collection::vec(value, 1..=MAX_DIM)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        // f16 overflows to ±∞ above 65504, so a finite z decodes as its quantisation or is refused.
+        #[test]
+        fn decode_of_encode_is_the_quantised_z(z in any_z()) {
+            let q = quantize(&z);
+            match decode(&encode(&z), Some(z.len())) {
+                Ok(back) => prop_assert_eq!(
+                    back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    q.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                ),
+                Err(_) => prop_assert!(q.iter().any(|v| !v.is_finite())),
+            }
+        }
+
+        // Any other string is refused: what decodes is exactly the code of what it decodes to.
+        #[test]
+        fn only_canonical_codes_decode(code in "[ \\t]?z1[A-Za-z0-9_-]{0,40}[ \\t\\n]?|\\PC{0,40}|z1[A-Za-z0-9_=+/.-]{0,300}") {
+            if let Ok(z) = decode(&code, None) {
+                prop_assert_eq!(encode(&z), code.trim());
+            }
+        }
+
+        // A valid code with one character changed, dropped or added decodes to something else or not at all.
+        #[test]
+        fn a_changed_code_never_decodes_to_the_same_z(z in prop::collection::vec(-65_504f32..65_504f32, 1..=MAX_DIM).prop_map(|z| quantize(&z)), at in any::<prop::sample::Index>(), c in "[A-Za-z0-9_-]") {
+            let code = encode(&z);
+            let i = 2 + at.index(code.len() - 2);
+            let mut changed = code.clone();
+            changed.replace_range(i..i + 1, &c);
+            prop_assume!(changed != code);
+            if let Ok(other) = decode(&changed, None) {
+                prop_assert_ne!(other.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), z.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            }
+        }
+    }
+}
