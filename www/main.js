@@ -70,7 +70,13 @@ function backendWanted() {
 }
 
 progress("Loading the Rust core…");
-const core = await Core.start();
+const core = await Core.start().catch((e) => {
+  progress(null);
+  showError(`The model cannot run here: ${e.message}.`);
+  return null;
+});
+// Without the core there is nothing to run: the page stops here, with its message.
+if (core === null) await new Promise(() => {});
 const { maths } = core;
 // The list of models, validated whole by the core (src/manifest.rs); null, with the message
 // shown, when it cannot be used.

@@ -635,3 +635,60 @@ fn hostile_files_and_nonsense_flags_are_refused_with_a_message() {
         serde_json::from_slice(&std::fs::read(&marker).unwrap()).unwrap();
     assert_eq!(state["iteration"], 1);
 }
+
+/// `kill -9` at three moments while a run checkpoints every iteration: each time the next
+/// `train` resumes from a whole checkpoint and the log has every iteration once, in order.
+#[test]
+fn a_run_killed_while_checkpointing_resumes_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let train = |iterations: &str| {
+        let mut cmd = bin();
+        cmd.args([
+            "train", "--arch", "dcgan", "--nz", "16", "--ngf", "8", "--ndf", "8",
+        ])
+        .args([
+            "--batch-size",
+            "16",
+            "--limit",
+            "256",
+            "--sample-every",
+            "0",
+        ])
+        .args(["--checkpoint-every", "1", "--iterations", iterations])
+        .arg("--images")
+        .arg(common::MNIST_IMAGES)
+        .arg("--out")
+        .arg(&out);
+        cmd
+    };
+    // A first checkpoint, so that there is a run to resume.
+    run_ok(&mut train("1"));
+    for (round, delay_ms) in [(1, 50u64), (2, 180), (3, 400)] {
+        let mut child = train("1000")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL: no destructor, no flush
+        child.wait().unwrap();
+        // Three iterations past the checkpoint it left (run.json names where the run stands).
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("checkpoint/run.json")).unwrap())
+                .unwrap();
+        let saved = state["iteration"].as_u64().unwrap();
+        let stderr = run_ok(&mut train(&(saved + 3).to_string()));
+        assert!(stderr.contains("resuming"), "round {round}: {stderr}");
+        let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
+        let iterations: Vec<usize> = log
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(
+            iterations,
+            (1..=saved as usize + 3).collect::<Vec<_>>(),
+            "round {round}"
+        );
+    }
+}
