@@ -69,31 +69,26 @@ function backendWanted() {
   return { want: "auto", problem: `Unknown backend “${want}” in the URL (expected auto, webgpu or cpu); measuring instead.` };
 }
 
-progress("Loading the Rust core…");
-const core = await Core.start().catch((e) => {
+// What the page cannot go on without failed: it says why and stops there (a promise that never
+// settles, so nothing below runs and no error escapes as a page error).
+function stop(message) {
   progress(null);
-  showError(`The model cannot run here: ${e.message}.`);
-  return null;
-});
-// Without the core there is nothing to run: the page stops here, with its message.
-if (core === null) await new Promise(() => {});
-const { maths } = core;
-// The list of models, validated whole by the core (src/manifest.rs); null, with the message
-// shown, when it cannot be used.
-async function readManifest() {
-  try {
-    const response = await fetch("weights/models.json");
-    if (!response.ok) throw new Error(`weights/models.json answered ${response.status} ${response.statusText}`.trim());
-    return maths.readManifest(await response.text());
-  } catch (e) {
-    progress(null);
-    showError(`The list of models could not be used: ${e.message}. Reload to try again.`);
-    return null;
-  }
+  showError(message);
+  return new Promise(() => {});
 }
-const manifest = await readManifest();
-// Without the list there is nothing to load: the page stops here, with its message.
-if (manifest === null) await new Promise(() => {});
+
+// The list of models, validated whole by the core (src/manifest.rs).
+async function readManifest() {
+  const response = await fetch("weights/models.json");
+  if (!response.ok) throw new Error(`weights/models.json answered ${response.status} ${response.statusText}`.trim());
+  return maths.readManifest(await response.text());
+}
+
+progress("Loading the Rust core…");
+const core = await Core.start().catch((e) => stop(`The model cannot run here: ${e.message}.`));
+const { maths } = core;
+const manifest = await readManifest()
+  .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
 const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
 core.addEventListener("progress", (e) => progress(e.detail.text));
