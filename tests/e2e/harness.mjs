@@ -92,3 +92,14 @@ export function maxDifference(a, b) {
   if (a.length !== b.length) return Infinity;
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
+
+// Waits until both lab runs have reached step `n` (the lab panel shows the step both reached).
+export async function untilIteration(page, n, timeout = 240_000) {
+  await page.waitForFunction((k) => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= k, n, { timeout });
+}
+
+// Sets D's head start, as a person does: type the steps, press Enter.
+export async function setHeadStart(page, steps) {
+  await page.getByLabel("D head start (steps)").fill(String(steps));
+  await page.getByLabel("D head start (steps)").press("Enter");
+}

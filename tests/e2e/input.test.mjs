@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { serveDist, launch, openReady, waitReady, canvasPixels, maxDifference } from "./harness.mjs";
+import { serveDist, launch, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -27,13 +27,6 @@ async function visit(body, options = {}) {
 
 const errorText = (page) => page.locator("#error").textContent();
 const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayground.lab.history));
-const untilIteration = (page, n) => page.waitForFunction(
-  (k) => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= k, n, { timeout: 240_000 });
-
-async function setHeadStart(page, steps) {
-  await page.getByLabel("D head start (steps)").fill(String(steps));
-  await page.getByLabel("D head start (steps)").press("Enter");
-}
 
 // Grid tile `n` (1-based) and the big canvas after clicking it: the same model and z.
 async function tileMatchesSample(page, n) {

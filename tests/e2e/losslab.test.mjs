@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, canvasPixels } from "./harness.mjs";
+import { serveDist, launch, openReady, canvasPixels, untilIteration } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -63,8 +63,7 @@ test("live run: both runs' curves, overlays and grids update; pause stops them; 
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     await page.getByLabel("D head start (steps)").fill("20");
     await page.getByRole("button", { name: "Start" }).click();
-    await page.waitForFunction(() => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= 5,
-      null, { timeout: 180_000 });
+    await untilIteration(page, 5, 180_000);
     await page.getByRole("button", { name: "Pause" }).click();
     await page.waitForTimeout(1500);
     const paused = await iteration();

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady } from "./harness.mjs";
+import { serveDist, launch, openReady, untilIteration, setHeadStart } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -113,10 +113,9 @@ test("every view draws the closed forms and the batches at their true values, cl
   const { page, errors } = browser;
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
-    await page.getByLabel("D head start (steps)").fill("20");
-    await page.getByLabel("D head start (steps)").press("Enter");
+    await setHeadStart(page, 20);
     await page.getByRole("button", { name: "Step" }).click();
-    await page.waitForFunction(() => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= 1, null, { timeout: 120_000 });
+    await untilIteration(page, 1, 120_000);
     await page.getByLabel("maximum-likelihood cost").check();
     for (const view of ["cost", "squeezed", "slopeD", "slopeLogit"]) {
       await page.getByLabel("Show", { exact: true }).selectOption(view);
@@ -159,10 +158,9 @@ test("the training charts draw the runs' statistics, with round ticks", async ()
   const { page, errors } = browser;
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
-    await page.getByLabel("D head start (steps)").fill("2");
-    await page.getByLabel("D head start (steps)").press("Enter");
+    await setHeadStart(page, 2);
     for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Step" }).click();
-    await page.waitForFunction(() => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= 3, null, { timeout: 120_000 });
+    await untilIteration(page, 3, 120_000);
     await page.waitForTimeout(600); // the charts redraw within 250 ms
     const history = await page.evaluate(() => globalThis.ganPlayground.lab.history);
     for (const key of ["gCost", "dLoss", "dReal", "dFakeBefore", "gGradNorm"]) {

@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, canvasPixels, frames, nextFrame, maxDifference } from "./harness.mjs";
+import { serveDist, launch, openReady, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -24,21 +24,12 @@ async function visit(url, body, options = {}) {
 const iteration = (page) => page.locator("#lab-panel").evaluate((el) => Number(el.dataset.iteration ?? 0));
 const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayground.lab.history));
 
-async function untilIteration(page, n, timeout = 240_000) {
-  await page.waitForFunction((k) => Number(document.getElementById("lab-panel").dataset.iteration ?? 0) >= k, n, { timeout });
-}
-
 // The worker whose name (its role) is `role`.
 async function worker(page, role) {
   for (const w of page.workers()) {
     if (await w.evaluate(() => self.name).catch(() => null) === role) return w;
   }
   throw new Error(`no ${role} worker`);
-}
-
-async function setHeadStart(page, steps) {
-  await page.getByLabel("D head start (steps)").fill(String(steps));
-  await page.getByLabel("D head start (steps)").press("Enter");
 }
 
 for (const backend of ["cpu", "webgpu"]) {
