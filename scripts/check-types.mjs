@@ -5,9 +5,9 @@
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
-const declarations = readdirSync("dist").find((f) => /^gan[-_]playground(-[0-9a-f]+)?\.d\.ts$/.test(f));
+const declarations = readdirSync("dist").find((f) => /^gan-playground-webgpu-[0-9a-f]+\.d\.ts$/.test(f));
 if (!declarations) {
-  console.error("dist/ has no gan_playground*.d.ts: run `trunk build` first");
+  console.error("dist/ has no gan-playground-webgpu-*.d.ts: run `trunk build` first");
   process.exit(1);
 }
 mkdirSync("dist/types", { recursive: true });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, installing what is missing first:
-#   1. the page as it ships (trunk build: Rust → wasm32, wasm-bindgen, wasm-opt), and the
-#      types of the worker protocol against the core's generated declarations (tsc),
+#   1. the page as it ships (trunk build: Rust → wasm32 for the CPU and WebGPU modules, with
+#      LTO, wasm-bindgen, wasm-opt), and the types of the worker protocol against the core's
+#      generated declarations (tsc),
 #   2. the wasm API in headless Chromium (wasm-bindgen-test, WebGPU and CPU),
 #   3. the native tests (unit, PyTorch parity, training, checkpoints, CLI, quality: one test
 #      binary, tests/native, plus tests/memory in its own process),
@@ -26,15 +27,14 @@ stage() {
   "$@" 2>&1 | tee -a "$log" || { echo "!! stage failed: $*"; failed=1; }
 }
 
-stage "wasm32 build of every target (profile wasm)" \
-  cargo build --locked --target wasm32-unknown-unknown --profile wasm
 stage "the page (trunk build)" trunk build
 stage "the worker protocol's JSDoc types against the core's declarations (tsc)" \
   node scripts/check-types.mjs
 stage "wasm API in headless Chromium (wasm-bindgen-test)" \
   env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER="$(command -v chromedriver)" \
-  cargo test --locked --target wasm32-unknown-unknown --profile wasm --test web
+  cargo test --locked --target wasm32-unknown-unknown --profile wasm \
+  -p gan-playground-web --features webgpu --test web
 stage "native tests" cargo test --locked --all-targets
 stage "the page end to end (playwright-core, Chromium)" \
   node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -1,7 +1,7 @@
 //! gan-playground: a DCGAN in Burn, both generator costs, and the pieces the page and CLI share.
 //!
-//! The core (everything but `web`) has no web dependency and is tested natively; the same
-//! code compiles to wasm32, where `web` is the one thin boundary to JavaScript.
+//! The core has no web dependency and is tested natively; the same code compiles to wasm32,
+//! where the `gan-playground-web` crate (`src/web/`) is the one thin boundary to JavaScript.
 
 pub mod checkpoint;
 pub mod data;
@@ -14,9 +14,6 @@ pub mod model;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod npy;
 pub mod train;
-
-#[cfg(target_arch = "wasm32")]
-pub mod web;
 
 pub use model::{Discriminator, Generator, ModelConfig};
 pub use train::{GeneratorCost, IterationStats, TrainConfig, Trainer};

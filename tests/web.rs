@@ -1,8 +1,9 @@
 //! The wasm API in a real browser (wasm-bindgen-test in headless Chromium): what `www/` calls,
 //! including its error paths, which must reject with a message rather than panic.
-#![cfg(target_arch = "wasm32")]
+// Both backends are under test, so this runs with `--features webgpu` (scripts/test.sh).
+#![cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 
-use gan_playground::web::{self, Engine};
+use gan_playground_web::{self as web, Engine};
 use js_sys::{Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -50,7 +51,7 @@ async fn cpu_generates_rgba_images() {
 #[wasm_bindgen_test]
 async fn webgpu_matches_cpu() {
     web::start();
-    // Chromium here has WebGPU only with --enable-unsafe-webgpu (webdriver.json passes it).
+    // Chromium here has WebGPU only with --enable-unsafe-webgpu (src/web/webdriver.json passes it; the runner reads it from the package folder).
     let engine = Engine::webgpu().await.map_err(JsValue::from).unwrap();
     assert_eq!(engine.backend(), "webgpu");
     let gpu = generate(&engine, MNIST, z(2)).await.unwrap();

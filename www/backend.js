@@ -52,7 +52,7 @@ export async function selectEngine(core, want, bytes, z, report) {
   if (want === "cpu") return onCpu("Running on the CPU because you chose it (backend=cpu).");
 
   report("Looking for a WebGPU adapter…");
-  const probe = await probeWebGpu();
+  const probe = core.Engine.webgpu ? await probeWebGpu() : { ok: false, why: "the page loaded its CPU core only" };
   if (!probe.ok) return onCpu(`WebGPU is not available (${probe.why}), so the model runs on the CPU backend.`);
   const webgpu = { engine: null, generator: null, label: "", banner: null };
   try {

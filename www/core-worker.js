@@ -63,7 +63,10 @@ function clearLab() {
 }
 
 async function makeEngine(backend) {
-  if (backend === "webgpu") return core.Engine.webgpu();
+  if (backend === "webgpu") {
+    if (!core.Engine.webgpu) throw new Error("this worker runs the CPU core, which has no WebGPU");
+    return core.Engine.webgpu();
+  }
   if (backend === "cpu") return core.Engine.cpu();
   throw new Error(`unknown backend “${backend}” (expected webgpu or cpu)`);
 }

@@ -2,8 +2,12 @@
 // The one way the page reaches the wasm core. Pure functions (latent maths, the cost curves,
 // the lab's limits) run on a main-thread instance of the core; everything with a device, a
 // model or a run (engines, generators, the lab) runs in Web Workers, each with its own instance
-// of the same compiled module: one for generation, so a slider never waits behind a training
-// step, and one or two for the lab's runs, sized from navigator.hardwareConcurrency.
+// of a compiled module: one for generation, so a slider never waits behind a training step,
+// and one or two for the lab's runs, sized from navigator.hardwareConcurrency.
+//
+// The core comes as two modules with one API: "cpu" (Burn's CPU backend), which the page
+// starts on, and "webgpu" (WebGPU too, about four times the bytes), fetched and compiled the
+// first time a worker needs WebGPU. A worker runs the module of its kind.
 //
 // A request resolves with the worker's answer or rejects with the Rust error's message. A
 // request in a lane (e.g. "sample") supersedes the one still waiting in that lane, which then
@@ -15,6 +19,7 @@
 /** @typedef {import("./protocol.js").Ops} Ops */
 /** @typedef {import("./protocol.js").Backend} Backend */
 /** @typedef {import("./protocol.js").LabCost} LabCost */
+/** @typedef {"cpu" | "webgpu"} Kind which of the two modules a worker runs */
 
 export const BACKENDS = ["auto", "webgpu", "cpu"];
 
@@ -29,8 +34,24 @@ export class WorkerLost extends Error {}
 function coreFiles() {
   const node = document.getElementById("core-files");
   if (!node) throw new Error("the page has no core-files entry (it must be built with trunk)");
-  const files = JSON.parse(node.textContent);
-  return { js: new URL(files.js, document.baseURI).href, wasm: new URL(files.wasm, document.baseURI).href };
+  const listed = JSON.parse(node.textContent);
+  const url = (file) => new URL(file, document.baseURI).href;
+  /** @type {Record<Kind, { js: string, wasm: string }>} */
+  const files = { cpu: { js: "", wasm: "" }, webgpu: { js: "", wasm: "" } };
+  for (const kind of /** @type {Kind[]} */ (["cpu", "webgpu"])) {
+    if (!listed[kind]?.js || !listed[kind]?.wasm) throw new Error(`the page's core-files entry has no ${kind} module (it must be built with trunk)`);
+    files[kind] = { js: url(listed[kind].js), wasm: url(listed[kind].wasm) };
+  }
+  return files;
+}
+
+// Whether the browser offers a WebGPU adapter: only then is the WebGPU module worth fetching.
+async function webGpuOffered() {
+  try {
+    return Boolean(await navigator.gpu?.requestAdapter());
+  } catch {
+    return false;
+  }
 }
 
 async function compile(url) {
@@ -45,10 +66,11 @@ async function compile(url) {
 }
 
 class CoreWorker {
-  /** @param {Core} core @param {Role} role */
-  constructor(core, role) {
+  /** @param {Core} core @param {Role} role @param {Kind} kind */
+  constructor(core, role, kind) {
     this.core = core;
     this.role = role;
+    this.kind = kind;
     this.spawns = 0;
     this.#spawn();
   }
@@ -66,7 +88,8 @@ class CoreWorker {
       e.preventDefault();
       this.#lost(spawn, e.message || "it failed to start");
     });
-    this.ready = this.#send("init", { module: this.core.module, glue: this.core.files.js, lock }).then(() => {
+    const glue = this.core.files[this.kind].js;
+    this.ready = this.core.module(this.kind).then((module) => this.#send("init", { module, glue, lock })).then(() => {
       // Granted only once the worker has let go of it: when it has ended.
       navigator.locks?.request(lock, () => this.#lost(spawn, "it stopped"));
     });
@@ -146,25 +169,26 @@ class CoreWorker {
 }
 
 export class Core extends EventTarget {
-  /** Compiles the core once; the main thread and every worker instantiate that module. */
+  /** Compiles the CPU module; the main thread and the first workers instantiate it. */
   static async start() {
     const files = coreFiles();
-    const module = await compile(files.wasm);
-    const bindings = await import(files.js);
-    await bindings.default({ module_or_path: module });
-    return new Core(files, module, bindings);
+    const cpu = await compile(files.cpu.wasm);
+    const bindings = await import(files.cpu.js);
+    await bindings.default({ module_or_path: cpu });
+    return new Core(files, cpu, bindings);
   }
 
-  constructor(files, module, bindings) {
+  constructor(files, cpu, bindings) {
     super();
     this.files = files;
-    this.module = module;
+    /** @type {Record<Kind, Promise<WebAssembly.Module> | null>} each compiled once, when first needed */
+    this.modules = { cpu: Promise.resolve(cpu), webgpu: null };
     /** The core's pure functions, called synchronously on this thread. */
     this.maths = Object.fromEntries(MATHS.map((name) => [name, bindings[name]]));
     /** @type {Backend | null} */
     this.backend = null;
     this.weights = null;
-    this.generation = new CoreWorker(this, "generation");
+    this.generation = new CoreWorker(this, "generation", "cpu");
     /** @type {CoreWorker[]} */
     this.labWorkers = [];
     this.lab = new LabClient(this);
@@ -177,13 +201,41 @@ export class Core extends EventTarget {
     return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
   }
 
-  /** Chooses where models run (`auto` measures) and loads `weights` there. */
+  /** @param {Kind} kind @returns {Promise<WebAssembly.Module>} */
+  module(kind) {
+    this.modules[kind] ??= compile(this.files[kind].wasm).catch((e) => {
+      this.modules[kind] = null; // the next request tries again
+      throw new Error(`the ${kind} core could not be loaded (${e.message})`);
+    });
+    return this.modules[kind];
+  }
+
+  /**
+   * Chooses where models run (`auto` measures) and loads `weights` there. A choice that may
+   * use WebGPU runs in a generation worker with the WebGPU module; until it is made, the one
+   * before keeps drawing, and if it fails, that one stays.
+   */
   async selectBackend(want, weights, prior) {
-    const choice = await this.generation.call("selectBackend", { want, weights, prior });
-    this.backend = choice.backend;
+    /** @type {Kind} */
+    const kind = want !== "cpu" && await webGpuOffered() ? "webgpu" : "cpu";
+    const worker = kind === this.generation.kind ? this.generation : new CoreWorker(this, "generation", kind);
+    let choice;
+    try {
+      choice = await worker.call("selectBackend", { want, weights, prior });
+    } catch (e) {
+      if (worker !== this.generation) worker.stop();
+      throw e;
+    }
+    if (worker !== this.generation) {
+      this.generation.stop();
+      this.generation = worker;
+    }
     this.weights = weights;
-    for (const w of this.labWorkers) w.stop();
-    this.labWorkers = [];
+    if (choice.backend !== this.backend) {
+      for (const w of this.labWorkers) w.stop();
+      this.labWorkers = [];
+    }
+    this.backend = choice.backend;
     return choice;
   }
 
@@ -201,7 +253,7 @@ export class Core extends EventTarget {
 
   async labWorkersReady() {
     while (this.labWorkers.length < this.labWorkerCount()) {
-      const worker = new CoreWorker(this, `lab-${this.labWorkers.length}`);
+      const worker = new CoreWorker(this, `lab-${this.labWorkers.length}`, this.backend === "webgpu" ? "webgpu" : "cpu");
       this.labWorkers.push(worker);
       await worker.call("useBackend", { backend: this.backend });
     }

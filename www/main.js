@@ -246,6 +246,20 @@ addEventListener("hashchange", (e) => {
     await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
   });
 });
-await guarded(() => activate(byId(hash.model ?? manifest.default), backend.want, hash.code));
+const first = byId(hash.model ?? manifest.default);
+if (backend.want === "auto") {
+  // Auto draws first on the CPU module, the small one, and only then fetches the WebGPU module
+  // (where the browser offers an adapter), measures, and moves there if it is faster. The page
+  // is ready once that is settled; sliders work from the first image on.
+  guarded(async () => {
+    await activate(first, "cpu", hash.code);
+    showBanner("Drawn on the CPU backend while WebGPU is looked for…");
+  });
+  await guarded(async () => {
+    if (state.model) await activate(state.model, "auto", maths.encodeLatent(latent.z));
+  });
+} else {
+  await guarded(() => activate(first, backend.want, hash.code));
+}
 // For tests and benchmarks: the facade (heaps, workers), the lab (its history) and the grid.
 globalThis.ganPlayground = { core, lab, grid };

@@ -32,6 +32,7 @@ export class Renderer {
       this.ctx.putImageData(imageAt(rgba, this.size, 0), 0, 0);
       this.done = this.done.filter((t) => now - t < 1000).concat(now);
       this.canvas.dataset.frames = String(++this.frames);
+      if (this.frames === 1) performance.mark("first-image"); // bench/first-image.mjs reads it
       this.onFrame({ ms: now - t0, fps: this.done.length, z });
     } catch (e) {
       this.onError(e);

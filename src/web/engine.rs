@@ -12,10 +12,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::js_error;
-use crate::checkpoint::{generator_from_safetensors, infer_generator_config};
-use crate::data::to_rgba;
-use crate::latent;
-use crate::model::{Generator, ModelConfig};
+use gan_playground::checkpoint::{generator_from_safetensors, infer_generator_config};
+use gan_playground::data::to_rgba;
+use gan_playground::latent;
+use gan_playground::model::{Generator, ModelConfig};
 
 /// Most images one call may ask for (an 8×8 grid is 64).
 const MAX_BATCH: usize = 256;
@@ -36,6 +36,7 @@ pub struct Engine {
 impl Engine {
     /// Creates (once) and returns the WebGPU engine; rejects with the reason when the browser
     /// has no usable adapter.
+    #[cfg(feature = "webgpu")]
     pub async fn webgpu() -> Result<Engine, JsError> {
         if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
             return Ok(Engine {

@@ -13,12 +13,12 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::engine::{Engine, read_rgba};
 use super::{js_error, to_js};
-use crate::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
-use crate::data::ImageSet;
-use crate::lab::{self, HeadStart, LIMITS, LabConfig};
-use crate::latent;
-use crate::loss::GeneratorCost;
-use crate::train::Trainer;
+use gan_playground::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
+use gan_playground::data::ImageSet;
+use gan_playground::lab::{self, HeadStart, LIMITS, LabConfig};
+use gan_playground::latent;
+use gan_playground::loss::GeneratorCost;
+use gan_playground::train::Trainer;
 
 /// Samples per run in the lab's grids (4×4), from one fixed z.
 const GRID: usize = 16;

@@ -74,9 +74,14 @@ const CHUNK: usize = 256;
 pub fn device(backend: Backend) -> Result<Device> {
     Ok(match backend {
         Backend::Flex => Device::flex(),
+        #[cfg(feature = "wgpu")]
         Backend::Wgpu => Device::wgpu_options()
             .init()
             .map_err(|e| anyhow::anyhow!("no wgpu device: {e:?}"))?,
+        #[cfg(not(feature = "wgpu"))]
+        Backend::Wgpu => {
+            anyhow::bail!("this build has no wgpu backend (its `wgpu` feature is off)")
+        }
     })
 }
 

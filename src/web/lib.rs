@@ -1,15 +1,17 @@
-//! The wasm boundary: the only module that knows about JavaScript.
+//! The wasm boundary: the only code that knows about JavaScript.
 //!
 //! Every export returns `Result` (or a `Promise` that rejects), so an error reaches the page
 //! as an `Error` with a message instead of a panic that would kill the module.
+// Empty on any other target, so that `cargo build --workspace` natively still works.
+#![cfg(target_arch = "wasm32")]
 
 mod engine;
 mod lab;
 
 use wasm_bindgen::prelude::*;
 
-use crate::latent::{self, Prior};
-use crate::loss::{GeneratorCost, cost_curve};
+use gan_playground::latent::{self, Prior};
+use gan_playground::loss::{GeneratorCost, cost_curve};
 
 pub use engine::{Engine, LoadedGenerator};
 pub use lab::{LabData, LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
@@ -71,21 +73,21 @@ pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
     if !(0.0..=1.0).contains(&d) {
         return Err(JsError::new(&format!("D(G(z)) must be in [0, 1], got {d}")));
     }
-    to_js(&crate::loss::curve_point(cost, d))
+    to_js(&gan_playground::loss::curve_point(cost, d))
 }
 
 /// The page's list of models, validated whole: `{ default, models: [{ id, name, weights, prior }] }`,
 /// or an error that names what is wrong with the file.
 #[wasm_bindgen(js_name = readManifest)]
 pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
-    to_js(&crate::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)
+    to_js(&gan_playground::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)
 }
 
 /// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;
 /// a file that is not a DCGAN generator is an error.
 #[wasm_bindgen(js_name = describeGenerator)]
 pub fn describe_generator(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let config = crate::checkpoint::infer_generator_config(bytes).map_err(js_error)?;
+    let config = gan_playground::checkpoint::infer_generator_config(bytes).map_err(js_error)?;
     let out = js_sys::Object::new();
     for (key, value) in [
         ("latent", config.latent),

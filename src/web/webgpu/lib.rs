@@ -1,0 +1,2 @@
+//! The page's webgpu module: every export of `gan_playground_web`, linked into one cdylib.
+pub use gan_playground_web::*;
