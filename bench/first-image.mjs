@@ -4,7 +4,8 @@
 // dist/ is served as a CDN would: gzip where the browser accepts it, hashed files cacheable
 // for a year, everything else revalidated by ETag. The time is performance.mark("first-image") (set
 // by www/render.js when the first image is drawn), from navigation start.
-// Usage: trunk build && node bench/first-image.mjs [runs=3]   (Markdown table; JSON with --json)
+// Usage: trunk build && node bench/first-image.mjs [runs=3] [--dist DIR] [--json]
+// (--dist serves another build, e.g. a worktree of an older commit, for a before/after.)
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -12,19 +13,20 @@ import { gzipSync } from "node:zlib";
 import { launch } from "../tests/e2e/harness.mjs";
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json" };
+const dist = process.argv.includes("--dist") ? process.argv[process.argv.indexOf("--dist") + 1] : "dist";
 const gzipped = new Map();
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
   const file = path.endsWith("/") ? `${path}index.html` : path;
   let body;
   try {
-    body = await readFile(join("dist", file));
+    body = await readFile(join(dist, file));
   } catch {
     res.writeHead(404).end("not found");
     return;
   }
   // Everything revalidates with an ETag (a 304 costs one round trip, not the bytes).
-  const etag = `"${body.length}-${(await stat(join("dist", file))).mtimeMs}"`;
+  const etag = `"${body.length}-${(await stat(join(dist, file))).mtimeMs}"`;
   if (req.headers["if-none-match"] === etag) {
     res.writeHead(304, { etag }).end();
     return;

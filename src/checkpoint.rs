@@ -312,4 +312,4 @@ pub use snapshot::{PendingSnapshot, RunSnapshot, RunState};
 #[cfg(not(target_arch = "wasm32"))]
 mod run;
 #[cfg(not(target_arch = "wasm32"))]
-pub use run::{has_run, load_run, save_run, write_atomic};
+pub use run::{PREVIOUS_SNAPSHOT_FILE, has_run, load_run, save_run, write_atomic};

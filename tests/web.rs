@@ -11,6 +11,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "common/mod.rs"]
+mod common;
+
 const MNIST: &[u8] = include_bytes!("../assets/weights/mnist-generator.safetensors");
 const EMOJI: &[u8] = include_bytes!("../assets/weights/emoji-generator.safetensors");
 
@@ -261,4 +264,19 @@ async fn lab_in_the_wrong_order_rejects_instead_of_panicking() {
         );
     }
     assert!(web::LabRun::restore(&engine, &data, bytes, "saturating").is_ok());
+}
+
+/// PyTorch parity on the CPU backend as the page runs it: wasm with SIMD kernels, which differ
+/// from the native build's (simd128 against AVX2), so the native parity tests do not cover them.
+#[wasm_bindgen_test]
+fn the_cpu_backend_in_wasm_matches_pytorch() {
+    use gan_playground::train::GeneratorCost;
+    const NC1: &[u8] = include_bytes!("fixtures/parity/nc1.safetensors");
+    const NC3: &[u8] = include_bytes!("fixtures/parity/nc3.safetensors");
+    for (name, fixture) in [("nc1", NC1), ("nc3", NC3)] {
+        common::parity::eval_parity(name, fixture);
+        for cost in [GeneratorCost::Saturating, GeneratorCost::NonSaturating] {
+            common::parity::step_parity(name, fixture, cost);
+        }
+    }
 }

@@ -48,7 +48,8 @@ function coreFiles() {
 // Whether the browser offers a WebGPU adapter: only then is the WebGPU module worth fetching.
 async function webGpuOffered() {
   try {
-    return Boolean(await navigator.gpu?.requestAdapter());
+    // navigator.gpu is not in TypeScript's DOM types (no @webgpu/types here).
+    return Boolean(await /** @type {any} */ (navigator).gpu?.requestAdapter());
   } catch {
     return false;
   }
@@ -217,11 +218,16 @@ export class Core extends EventTarget {
    */
   async selectBackend(want, weights, prior) {
     /** @type {Kind} */
-    const kind = want !== "cpu" && await webGpuOffered() ? "webgpu" : "cpu";
+    let kind = want !== "cpu" && await webGpuOffered() ? "webgpu" : "cpu";
+    let unloadable = null; // why the WebGPU module could not be had: then the CPU, with a banner
+    if (kind === "webgpu") {
+      await this.module("webgpu").catch((e) => { unloadable = e.message; kind = "cpu"; });
+    }
     const worker = kind === this.generation.kind ? this.generation : new CoreWorker(this, "generation", kind);
     let choice;
     try {
-      choice = await worker.call("selectBackend", { want, weights, prior });
+      choice = await worker.call("selectBackend", { want: unloadable ? "cpu" : want, weights, prior });
+      if (unloadable) choice.banner = `WebGPU could not be used: ${unloadable}. The model runs on the CPU backend.`;
     } catch (e) {
       if (worker !== this.generation) worker.stop();
       throw e;

@@ -87,6 +87,8 @@ async function readManifest() {
 progress("Loading the Rust core…");
 const core = await Core.start().catch((e) => stop(`The model cannot run here: ${e.message}.`));
 const { maths } = core;
+// A page told to use WebGPU compiles that module while the models and weights load.
+if (backendWanted().want === "webgpu") core.module("webgpu").catch(() => {}); // selectBackend reports a failure
 const manifest = await readManifest()
   .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
 const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };

@@ -1,7 +1,9 @@
 //! A training run on disk, so `train` resumes exactly where it stopped: `run.safetensors` (the
 //! whole run, a [`RunSnapshot`]), `generator.safetensors` and `discriminator.safetensors` (the
 //! networks alone, for PyTorch and `generate`), and `run.json` (where the run stands, readable;
-//! written last, it marks a whole checkpoint).
+//! written last, it marks a whole checkpoint). A save first moves the snapshot it replaces to
+//! `run.previous.safetensors`: a save killed before its `run.json` leaves that older snapshot,
+//! which `run.json` still names, and a resume takes it.
 
 use std::fs;
 use std::path::Path;
@@ -13,6 +15,8 @@ use crate::train::Trainer;
 
 const RUN_FILE: &str = "run.json";
 const SNAPSHOT_FILE: &str = "run.safetensors";
+/// The snapshot before the newest save, kept until that save's `run.json` is written.
+pub const PREVIOUS_SNAPSHOT_FILE: &str = "run.previous.safetensors";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
     move |source| CheckpointError::Io {
@@ -34,7 +38,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
 pub fn save_run(trainer: &Trainer, dir: &Path) -> Result<(), CheckpointError> {
     fs::create_dir_all(dir).map_err(io(dir))?;
     let snapshot = RunSnapshot::of(trainer)?;
-    write_atomic(&dir.join(SNAPSHOT_FILE), snapshot.as_bytes())?;
+    let (current, previous) = (dir.join(SNAPSHOT_FILE), dir.join(PREVIOUS_SNAPSHOT_FILE));
+    if current.is_file() {
+        // Until the new run.json is written, the old one names this snapshot: keep it.
+        fs::rename(&current, &previous).map_err(io(&previous))?;
+    }
+    write_atomic(&current, snapshot.as_bytes())?;
     let g = super::generator_to_safetensors(&trainer.model, &trainer.generator, Precision::F32)?;
     write_atomic(&dir.join("generator.safetensors"), &g)?;
     let d = super::discriminator_to_safetensors(
@@ -68,14 +77,26 @@ pub fn load_run(dir: &Path, device: &Device) -> Result<Trainer, CheckpointError>
              {SNAPSHOT_FILE}), which cannot be resumed; train into a new --out"
         )));
     }
-    let snapshot = RunSnapshot::from_bytes(fs::read(&file).map_err(io(&file))?)?;
-    if snapshot.state != state {
-        return Err(run_state(format!(
-            "it does not match {} (iteration {} against {})",
-            file.display(),
-            state.iteration,
-            snapshot.state.iteration
-        )));
+    // The snapshot run.json names: the newest, or the one before it when a save was stopped
+    // between its snapshot and its run.json.
+    let previous = dir.join(PREVIOUS_SNAPSHOT_FILE);
+    let read = |path: &Path| RunSnapshot::from_bytes(fs::read(path).map_err(io(path))?);
+    let newest = (file.is_file() || !previous.is_file())
+        .then(|| read(&file))
+        .transpose()?;
+    if let Some(snapshot) = newest.as_ref().filter(|s| s.state == state) {
+        return snapshot.restore(device);
     }
-    snapshot.restore(device)
+    if previous.is_file() {
+        let older = read(&previous)?;
+        if older.state == state {
+            return older.restore(device);
+        }
+    }
+    let found = newest.map_or("none".to_string(), |s| s.state.iteration.to_string());
+    Err(run_state(format!(
+        "it does not match {} (iteration {} against {found})",
+        file.display(),
+        state.iteration
+    )))
 }

@@ -3,6 +3,8 @@ use gan_playground::data::ImageSet;
 use gan_playground::model::ModelConfig;
 use gan_playground::train::TrainConfig;
 
+pub mod parity;
+
 pub const MNIST_IMAGES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/mnist/train-1k-images-idx3-ubyte.gz"

@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const TYPES = {
@@ -51,6 +52,26 @@ export async function launch({ webgpu = true } = {}) {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+// One browser for `body(page, errors, browser)`, closed however it ends. Options: `webgpu`
+// (Chromium's flag, default on), `url` (opened and waited ready first), `origin` (then no
+// request may leave it), `refused` (the test refuses loads itself, so the browser's "Failed
+// to load resource" lines are not page errors). Afterwards no page error may have been logged.
+export async function visit(body, { webgpu = true, url, origin, refused = false } = {}) {
+  const browser = await launch({ webgpu });
+  try {
+    if (url) await openReady(browser.page, url, browser.errors);
+    await body(browser.page, browser.errors, browser);
+    const errors = browser.errors.filter((e) => !(refused && e.startsWith("Failed to load resource")));
+    assert.deepEqual(errors, [], "page errors");
+    if (origin) {
+      const foreign = browser.requests.filter((u) => !u.startsWith(origin) && !/^(data|blob):/.test(u));
+      assert.deepEqual(foreign, [], "requests that left the page's origin");
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 // Loads `url` and waits until the page says it is ready (model loaded, first image drawn);

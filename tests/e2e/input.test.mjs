@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { serveDist, launch, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -14,16 +14,7 @@ after(() => server.close());
 // The browser logs every refused request ("Failed to load resource"); those are the test's
 // own doing. Anything else is a page error.
 const pageErrors = (errors) => errors.filter((e) => !e.startsWith("Failed to load resource"));
-
-async function visit(body, options = {}) {
-  const browser = await launch(options);
-  try {
-    await body(browser.page, browser.errors);
-    assert.deepEqual(pageErrors(browser.errors), [], "page errors");
-  } finally {
-    await browser.close();
-  }
-}
+const visit = (body, options = {}) => harnessVisit(body, { refused: true, ...options });
 
 const errorText = (page) => page.locator("#error").textContent();
 const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayground.lab.history));

@@ -4,36 +4,27 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { serveDist, launch, openReady, waitReady, canvasPixels, frames, nextFrame, maxDifference } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, frames, nextFrame, maxDifference } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
 after(() => server.close());
 
 // Opens the page, runs `body`, then checks what every visit must satisfy.
-async function visit(options, body) {
-  const browser = await launch(options);
-  try {
-    await body(browser.page, browser.errors);
-    assert.deepEqual(browser.errors, [], "console errors");
-    const foreign = browser.requests.filter((u) => !u.startsWith(server.origin) && !/^(data|blob):/.test(u));
-    assert.deepEqual(foreign, [], "requests that left the page's origin");
-  } finally {
-    await browser.close();
-  }
-}
+// Every visit here also checks that no request leaves the page's origin.
+const visit = (body, options = {}) => harnessVisit(body, { origin: server.origin, ...options });
 
 const backendText = (page) => page.locator("#backend").textContent();
 const isBlank = (pixels) => new Set(pixels).size <= 2;
 
 test("forced WebGPU and forced CPU both generate, and give the same image for the same z", async () => {
   let gpu, cpu;
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=webgpu`, errors);
     assert.match(await backendText(page), /^WebGPU/);
     gpu = await canvasPixels(page);
   });
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     assert.match(await backendText(page), /^CPU/);
     cpu = await canvasPixels(page);
@@ -44,7 +35,7 @@ test("forced WebGPU and forced CPU both generate, and give the same image for th
 });
 
 test("the Backend control switches where the model runs and records it in the URL", async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=webgpu`, errors);
     const before = await canvasPixels(page);
     await page.getByLabel("Backend").selectOption("cpu");
@@ -56,7 +47,7 @@ test("the Backend control switches where the model runs and records it in the UR
 });
 
 test("auto measures a software adapter against the CPU and says which it chose", async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/`, errors);
     const banner = page.getByRole("status").filter({ hasText: "software fallback" });
     await assert.doesNotReject(banner.waitFor());
@@ -65,7 +56,7 @@ test("auto measures a software adapter against the CPU and says which it chose",
 });
 
 test("a slider changes the image, and the link it writes reproduces the pixels after reload", async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     const before = await canvasPixels(page);
     const n = await frames(page);
@@ -88,7 +79,7 @@ test("a slider changes the image, and the link it writes reproduces the pixels a
 });
 
 test("a malformed hash gives a message and falls back to the default sample", async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu#model=mnist&z=z1!!notbase64`, errors);
     const alert = page.getByRole("alert");
     assert.match(await alert.textContent(), /could not be read/);
@@ -101,7 +92,7 @@ test("a malformed hash gives a message and falls back to the default sample", as
 });
 
 test("without WebGPU the CPU banner shows and the sliders still work", async () => {
-  await visit({ webgpu: false }, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/`, errors);
     const banner = page.getByRole("status").filter({ hasText: "WebGPU is not available" });
     assert.match(await banner.textContent(), /runs on the CPU backend/);
@@ -111,11 +102,11 @@ test("without WebGPU the CPU banner shows and the sliders still work", async () 
     await page.getByLabel("z42", { exact: true }).fill("-3");
     await nextFrame(page, n);
     assert.ok(maxDifference(before, await canvasPixels(page)) > 0);
-  });
+  }, { webgpu: false });
 });
 
 for (const backend of ["cpu", "webgpu"]) test(`${backend}: the model picker, the grid, and PNG export`, async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=${backend}`, errors);
     await page.getByLabel("Model").selectOption("emoji");
     await waitReady(page, errors);
@@ -139,7 +130,7 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: the model picker, the
 });
 
 for (const backend of ["cpu", "webgpu"]) test(`${backend}: interpolation: slerp keeps ‖z‖ typical where lerp dips; play, pause, random walk, WebM`, async () => {
-  await visit({}, async (page, errors) => {
+  await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=${backend}`, errors);
     const norm = async () => Number((await page.locator("#norm").textContent()).split(" ")[0]);
     const button = (name) => page.getByRole("button", { name, exact: true });

@@ -4,22 +4,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
 after(() => server.close());
 
-async function visit(url, body, options = {}) {
-  const browser = await launch(options);
-  try {
-    await openReady(browser.page, `${server.origin}/${url}`, browser.errors);
-    await body(browser.page);
-    assert.deepEqual(browser.errors, [], "console errors");
-  } finally {
-    await browser.close();
-  }
-}
+const visit = (query, body, options = {}) => harnessVisit(body, { url: `${server.origin}/${query}`, ...options });
 
 const iteration = (page) => page.locator("#lab-panel").evaluate((el) => Number(el.dataset.iteration ?? 0));
 const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayground.lab.history));

@@ -180,6 +180,42 @@ fn a_broken_run_directory_is_an_error() {
 }
 
 #[test]
+fn a_save_stopped_before_its_run_json_resumes_from_the_snapshot_run_json_names() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let trainer = |seed| {
+        gan_playground::train::Trainer::new(tiny_model(), common::tiny_config(seed), &device)
+            .unwrap()
+    };
+    let (older, newer) = (trainer(1), trainer(2));
+    save_run(&older, dir.path()).unwrap();
+    let (current, previous) = (
+        dir.path().join("run.safetensors"),
+        dir.path().join(PREVIOUS_SNAPSHOT_FILE),
+    );
+    // A save of `newer` stopped after it moved the old snapshot aside, then after it wrote the
+    // new one: each time run.json still names `older`, and the resume takes that.
+    std::fs::rename(&current, &previous).unwrap();
+    assert_eq!(load_run(dir.path(), &device).unwrap().config.seed, 1);
+    let snapshot = RunSnapshot::of(&newer).unwrap();
+    std::fs::write(&current, snapshot.as_bytes()).unwrap();
+    assert_eq!(load_run(dir.path(), &device).unwrap().config.seed, 1);
+    // A whole save resumes the newer run.
+    save_run(&newer, dir.path()).unwrap();
+    assert_eq!(load_run(dir.path(), &device).unwrap().config.seed, 2);
+    // A snapshot that neither file holds is still refused.
+    save_run(&older, dir.path()).unwrap();
+    std::fs::write(
+        dir.path().join("run.json"),
+        serde_json::to_vec(&snapshot.state).unwrap(),
+    )
+    .unwrap();
+    std::fs::copy(&current, &previous).unwrap();
+    let error = load_run(dir.path(), &device).err().unwrap().to_string();
+    assert!(error.contains("does not match"), "{error}");
+}
+
+#[test]
 fn a_generator_file_says_its_sizes_and_extra_layers() {
     let device = Device::flex();
     let plain = ModelConfig::new(28, 1, 12, 8, 8).unwrap();

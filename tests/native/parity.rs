@@ -1,187 +1,34 @@
-//! PyTorch parity: fixtures written by `scripts/pytorch_parity.py` from the `Generator` and
-//! `Discriminator` of pytorch/examples `dcgan/main.py` (torch 2.x, CPU, float32).
+//! PyTorch parity on the native CPU backend (the checks are in `tests/common/parity.rs`).
 
-use crate::common;
+use crate::common::parity::{eval_parity, step_parity};
+use gan_playground::train::GeneratorCost;
 
-use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
-use common::max_abs_diff;
-use gan_playground::checkpoint::from_safetensors;
-use gan_playground::model::{Discriminator, Generator, ModelConfig, read_values};
-use gan_playground::train::{GeneratorCost, TrainConfig, Trainer};
-use safetensors::SafeTensors;
-
-const TOL: f32 = 1e-4;
-
-struct Fixture {
-    bytes: Vec<u8>,
-    config: ModelConfig,
-    lr: f64,
-    eps: f32,
-}
-
-impl Fixture {
-    fn load(name: &str) -> Fixture {
-        let path = format!(
-            "{}/tests/fixtures/parity/{name}.safetensors",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let bytes = std::fs::read(path).unwrap();
-        let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
-        let meta = meta.metadata().clone().unwrap();
-        let get = |k: &str| meta[k].parse::<usize>().unwrap();
-        let config =
-            ModelConfig::pytorch_dcgan(get("nz"), get("ngf"), get("ndf"), get("nc")).unwrap();
-        let (lr, eps) = (meta["lr"].parse().unwrap(), meta["eps"].parse().unwrap());
-        Fixture {
-            bytes,
-            config,
-            lr,
-            eps,
-        }
-    }
-
-    fn array(&self, name: &str) -> (Vec<usize>, Vec<f32>) {
-        let file = SafeTensors::deserialize(&self.bytes).unwrap();
-        let t = file.tensor(name).unwrap();
-        let v = t
-            .data()
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        (t.shape().to_vec(), v)
-    }
-
-    fn tensor<const D: usize>(&self, name: &str, device: &Device) -> Tensor<D> {
-        let (shape, v) = self.array(name);
-        Tensor::from_data(TensorData::new(v, shape), device)
-    }
-
-    fn networks(&self, device: &Device) -> (Generator, Discriminator) {
-        let g = from_safetensors(&self.config.generator_tensors(), &self.bytes, "g.").unwrap();
-        let d = from_safetensors(&self.config.discriminator_tensors(), &self.bytes, "d.").unwrap();
-        (
-            Generator::from_values(&self.config, g, device).unwrap(),
-            Discriminator::from_values(&self.config, d, device).unwrap(),
-        )
-    }
-}
-
-fn eval_parity(name: &str) {
-    let fx = Fixture::load(name);
-    let device = Device::flex();
-    let (g, d) = fx.networks(&device);
-    let images: Vec<f32> = g
-        .forward(fx.tensor::<2>("eval.z", &device))
-        .into_data()
-        .try_into_vec()
-        .unwrap();
-    let (_, expected) = fx.array("eval.images");
-    let err = max_abs_diff(&images, &expected);
-    assert!(err <= TOL, "{name}: generator images differ by {err}");
-    let probs: Vec<f32> = d
-        .probabilities(fx.tensor::<4>("eval.x", &device))
-        .into_data()
-        .try_into_vec()
-        .unwrap();
-    let (_, expected) = fx.array("eval.prob");
-    let err = max_abs_diff(&probs, &expected);
-    assert!(
-        err <= TOL,
-        "{name}: discriminator probabilities differ by {err}"
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/parity/{name}.safetensors",
+        env!("CARGO_MANIFEST_DIR")
     );
-    // The fixture is not degenerate: D's outputs vary across the batch by far more than TOL.
-    let spread = expected.iter().fold(f32::MIN, |a, b| a.max(*b))
-        - expected.iter().fold(f32::MAX, |a, b| a.min(*b));
-    assert!(
-        spread > 20.0 * TOL,
-        "{name}: D's probabilities only span {spread}"
-    );
+    std::fs::read(path).unwrap()
 }
 
 #[test]
 fn eval_mode_matches_pytorch_grey() {
-    eval_parity("nc1");
+    eval_parity("nc1", &fixture("nc1"));
 }
 
 #[test]
 fn eval_mode_matches_pytorch_rgb() {
-    eval_parity("nc3");
-}
-
-fn step_parity(name: &str, cost: GeneratorCost) {
-    let fx = Fixture::load(name);
-    let device = Device::flex();
-    let (g, d) = fx.networks(&device);
-    let config = TrainConfig {
-        lr_d: fx.lr,
-        lr_g: fx.lr,
-        epsilon: fx.eps,
-        cost,
-        batch_size: 8,
-        ..TrainConfig::default()
-    };
-    let mut trainer = Trainer::from_parts(fx.config.clone(), config, g, d, &device).unwrap();
-    let ad = trainer.device().clone();
-    let d_out = trainer.discriminator_step(
-        fx.tensor::<4>("step.real", &ad),
-        fx.tensor::<2>("step.z_d", &ad),
-    );
-    let g_out = trainer.generator_step(fx.tensor::<2>("step.z_g", &ad));
-    let losses = [
-        d_out.loss.into_scalar::<f32>(),
-        g_out.cost.into_scalar::<f32>(),
-    ];
-    let (_, expected_losses) = fx.array(&format!("{}.loss", cost.name()));
-    assert!(
-        max_abs_diff(&losses, &expected_losses) <= TOL,
-        "{name} {cost:?}: losses {losses:?} vs {expected_losses:?}"
-    );
-
-    let nets: [(&str, Vec<_>, Vec<Tensor<1>>); 2] = [
-        (
-            "g",
-            fx.config.generator_tensors(),
-            trainer.generator.valid().flat_tensors(),
-        ),
-        (
-            "d",
-            fx.config.discriminator_tensors(),
-            trainer.discriminator.valid().flat_tensors(),
-        ),
-    ];
-    for (net, specs, tensors) in nets {
-        let ours = read_values(&specs, tensors).unwrap();
-        let start = from_safetensors(&specs, &fx.bytes, &format!("{net}.")).unwrap();
-        let torch =
-            from_safetensors(&specs, &fx.bytes, &format!("{}.{net}.", cost.name())).unwrap();
-        let mut moved = 0.0f32;
-        for ((spec, ours), (torch, start)) in specs.iter().zip(&ours).zip(torch.iter().zip(&start))
-        {
-            let err = max_abs_diff(ours, torch);
-            assert!(
-                err <= TOL,
-                "{name} {cost:?}: {net}.{} differs from PyTorch by {err}",
-                spec.name
-            );
-            moved = moved.max(max_abs_diff(torch, start));
-        }
-        // The step moved weights far beyond the tolerance, so a no-op could not pass.
-        assert!(
-            moved > 10.0 * TOL,
-            "{name} {net}: the reference step only moved weights by {moved}"
-        );
-    }
+    eval_parity("nc3", &fixture("nc3"));
 }
 
 #[test]
 fn one_iteration_matches_pytorch_non_saturating() {
-    step_parity("nc1", GeneratorCost::NonSaturating);
-    step_parity("nc3", GeneratorCost::NonSaturating);
+    step_parity("nc1", &fixture("nc1"), GeneratorCost::NonSaturating);
+    step_parity("nc3", &fixture("nc3"), GeneratorCost::NonSaturating);
 }
 
 #[test]
 fn one_iteration_matches_pytorch_saturating() {
-    step_parity("nc1", GeneratorCost::Saturating);
-    step_parity("nc3", GeneratorCost::Saturating);
+    step_parity("nc1", &fixture("nc1"), GeneratorCost::Saturating);
+    step_parity("nc3", &fixture("nc3"), GeneratorCost::Saturating);
 }

@@ -125,8 +125,9 @@ fn load_images(args: &TrainArgs) -> Result<ImageSet> {
 
 /// What a checkpoint directory may hold besides `run.json`; any of them without it is the
 /// remains of a run, which only --fresh may replace.
-const RUN_FILES: [&str; 8] = [
+const RUN_FILES: [&str; 9] = [
     "run.safetensors",
+    gan_playground::checkpoint::PREVIOUS_SNAPSHOT_FILE,
     "generator.safetensors",
     "discriminator.safetensors",
     EMA_FILE,
