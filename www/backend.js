@@ -1,7 +1,8 @@
 // Picks where the model runs, inside the generation worker: WebGPU where it helps, Burn's CPU
 // backend (in wasm) otherwise, and says why. With only a software adapter (SwiftShader) the CPU
 // is usually ~10x faster for a small DCGAN, so "auto" measures both instead of guessing.
-// Dedicated workers have navigator.gpu in Chromium, so the probe and the measurement run here.
+// Dedicated workers have navigator.gpu in Chromium, so the measurement runs here; the facade
+// (core.js) also probes on the main thread, to fetch the WebGPU module only where it can run.
 
 export async function probeWebGpu() {
   if (!navigator.gpu) return { ok: false, why: "this browser has no WebGPU (navigator.gpu is missing)" };
@@ -52,8 +53,9 @@ export async function selectEngine(core, want, bytes, z, report) {
   if (want === "cpu") return onCpu("Running on the CPU because you chose it (backend=cpu).");
 
   report("Looking for a WebGPU adapter…");
-  const probe = core.Engine.webgpu ? await probeWebGpu() : { ok: false, why: "the page loaded its CPU core only" };
+  const probe = await probeWebGpu();
   if (!probe.ok) return onCpu(`WebGPU is not available (${probe.why}), so the model runs on the CPU backend.`);
+  if (!core.Engine.webgpu) return onCpu("This worker runs the CPU core, which has no WebGPU, so the model runs on the CPU backend.");
   const webgpu = { engine: null, generator: null, label: "", banner: null };
   try {
     webgpu.engine = await core.Engine.webgpu();

@@ -21,6 +21,8 @@
 /** @typedef {import("./protocol.js").LabCost} LabCost */
 /** @typedef {"cpu" | "webgpu"} Kind which of the two modules a worker runs */
 
+import { probeWebGpu } from "./backend.js";
+
 export const BACKENDS = ["auto", "webgpu", "cpu"];
 
 // The core's pure functions the page may call directly (no device, no model).
@@ -43,16 +45,6 @@ function coreFiles() {
     files[kind] = { js: url(listed[kind].js), wasm: url(listed[kind].wasm) };
   }
   return files;
-}
-
-// Whether the browser offers a WebGPU adapter: only then is the WebGPU module worth fetching.
-async function webGpuOffered() {
-  try {
-    // navigator.gpu is not in TypeScript's DOM types (no @webgpu/types here).
-    return Boolean(await /** @type {any} */ (navigator).gpu?.requestAdapter());
-  } catch {
-    return false;
-  }
 }
 
 async function compile(url) {
@@ -202,6 +194,11 @@ export class Core extends EventTarget {
     return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
   }
 
+  /** Whether the browser offers a WebGPU adapter: only then is the WebGPU module worth fetching. */
+  async webGpuOffered() {
+    return (await probeWebGpu()).ok;
+  }
+
   /** @param {Kind} kind @returns {Promise<WebAssembly.Module>} */
   module(kind) {
     this.modules[kind] ??= compile(this.files[kind].wasm).catch((e) => {
@@ -218,7 +215,7 @@ export class Core extends EventTarget {
    */
   async selectBackend(want, weights, prior) {
     /** @type {Kind} */
-    let kind = want !== "cpu" && await webGpuOffered() ? "webgpu" : "cpu";
+    let kind = want !== "cpu" && await this.webGpuOffered() ? "webgpu" : "cpu";
     let unloadable = null; // why the WebGPU module could not be had: then the CPU, with a banner
     if (kind === "webgpu") {
       await this.module("webgpu").catch((e) => { unloadable = e.message; kind = "cpu"; });

@@ -249,10 +249,10 @@ addEventListener("hashchange", (e) => {
   });
 });
 const first = byId(hash.model ?? manifest.default);
-if (backend.want === "auto") {
-  // Auto draws first on the CPU module, the small one, and only then fetches the WebGPU module
-  // (where the browser offers an adapter), measures, and moves there if it is faster. The page
-  // is ready once that is settled; sliders work from the first image on.
+if (backend.want === "auto" && await core.webGpuOffered()) {
+  // Auto draws first on the CPU module, the small one, and only then fetches the WebGPU module,
+  // measures, and moves there if it is faster. The page is ready once that is settled; sliders
+  // work from the first image on. Without an adapter, auto is the CPU at once (below).
   guarded(async () => {
     await activate(first, "cpu", hash.code);
     showBanner("Drawn on the CPU backend while WebGPU is looked for…");
