@@ -34,7 +34,7 @@ try {
     const engines = { cpu: [w, w.Engine.cpu()], webgpu: [w, await w.Engine.webgpu()], cpuModule: [c, c.Engine.cpu()] };
     const out = {};
     for (const [name, [w, engine]] of Object.entries(engines)) {
-      const data = w.LabData.decode(images);
+      const data = w.Dataset.decode(images);
       const g = engine.loadGenerator(bytes);
       out[name] = {};
       for (const n of [1, 64]) {

@@ -231,6 +231,37 @@ impl ImageSet {
         })
     }
 
+    /// The images at `size` pixels: as they are, centred on a 32-pixel canvas (28 → 32), and/or
+    /// each pixel doubled (32 → 64), so every model size trains on every shipped set, in the
+    /// CLI and the page alike.
+    pub fn fit_to(&self, size: usize) -> Result<Self, DataError> {
+        match (self.size, size) {
+            (a, b) if a == b => Ok(self.clone()),
+            (28, 32) => self.pad_to(32),
+            (32, 64) => Ok(self.doubled()),
+            (28, 64) => Ok(self.pad_to(32)?.doubled()),
+            (a, b) => Err(DataError::Shape(format!(
+                "{a}×{a} images cannot be fitted to {b}×{b} (only 28 → 32, 32 → 64 and 28 → 64)"
+            ))),
+        }
+    }
+
+    /// Each pixel as a 2×2 block.
+    fn doubled(&self) -> Self {
+        let s = self.size;
+        let mut pixels = Vec::with_capacity(self.pixels.len() * 4);
+        for row in self.pixels.chunks_exact(s) {
+            let wide: Vec<u8> = row.iter().flat_map(|&p| [p, p]).collect();
+            pixels.extend_from_slice(&wide);
+            pixels.extend_from_slice(&wide);
+        }
+        ImageSet {
+            size: 2 * s,
+            pixels,
+            ..self.clone()
+        }
+    }
+
     /// Images `indices` as a `[n, c, s, s]` tensor scaled from bytes to [−1, 1] (tanh's range).
     pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {
         let len = self.image_len();

@@ -26,7 +26,7 @@ pub struct Range<T> {
 }
 
 impl<T: PartialOrd + Copy + std::fmt::Display> Range<T> {
-    fn check(&self, name: &str, value: T) -> Result<(), ModelError> {
+    pub(crate) fn check(&self, name: &str, value: T) -> Result<(), ModelError> {
         if value >= self.min && value <= self.max {
             Ok(())
         } else {

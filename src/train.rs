@@ -77,8 +77,9 @@ impl TrainConfig {
             }
         }
         for (name, lr) in [("discriminator", self.lr_d), ("generator", self.lr_g)] {
-            if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
-                return fail(format!("{name} learning rate {lr} is not in (0, 1]"));
+            // Far past any sensible rate on purpose: the studio shows what divergence is.
+            if !(lr.is_finite() && lr > 0.0 && lr <= 1e30) {
+                return fail(format!("{name} learning rate {lr} is not in (0, 1e30]"));
             }
         }
         for (name, beta) in [("beta 1", self.beta_1), ("beta 2", self.beta_2)] {

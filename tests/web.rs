@@ -113,9 +113,9 @@ fn latent_helpers_agree_with_the_core() {
     assert_ne!(walked, a);
 }
 
-fn lab_data() -> web::LabData {
+fn lab_data() -> web::Dataset {
     let images = include_bytes!("fixtures/mnist/train-1k-images-idx3-ubyte.gz");
-    web::LabData::decode(images).map_err(JsValue::from).unwrap()
+    web::Dataset::decode(images).map_err(JsValue::from).unwrap()
 }
 
 fn tiny_options(head_start: usize) -> JsValue {
@@ -124,7 +124,7 @@ fn tiny_options(head_start: usize) -> JsValue {
 }
 
 /// The head start on `engine`, then its hand-over's bytes.
-async fn hand_over(engine: &Engine, data: &web::LabData) -> Result<Vec<u8>, JsValue> {
+async fn hand_over(engine: &Engine, data: &web::Dataset) -> Result<Vec<u8>, JsValue> {
     let mut head =
         web::LabHeadStart::create(engine, data, tiny_options(3)).map_err(JsValue::from)?;
     while head.advance(2).map_err(JsValue::from)? > 0 {}
@@ -215,7 +215,7 @@ async fn a_run_snapshot_moves_between_backends_and_goes_on_alike() {
 #[wasm_bindgen_test]
 fn lab_refuses_bad_options() {
     web::start();
-    assert!(web::LabData::decode(b"junk").is_err());
+    assert!(web::Dataset::decode(b"junk").is_err());
     let data = lab_data();
     for bad in [
         r#"{"lr": -1}"#,

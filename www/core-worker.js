@@ -21,10 +21,12 @@ let engine = null;
 let generator = null;
 /** @type {import("gan-core").LabHeadStart | null} */
 let head = null;
-/** @type {Map<string, import("gan-core").LabData>} dataset name → decoded images */
+/** @type {Map<string, import("gan-core").Dataset>} dataset name → decoded images */
 const datasets = new Map();
 /** @type {Map<string, import("gan-core").LabRun>} cost → run */
 const runs = new Map();
+/** @type {import("gan-core").StudioRun | null} the studio's run */
+let studio = null;
 
 /**
  * Frees what a new object replaces (wasm objects are not garbage-collected).
@@ -98,6 +100,7 @@ const OPS = {
   async useBackend({ backend }) {
     if (engine?.backend === backend) return { backend };
     clearLab();
+    studio = replace(studio, null);
     generator = replace(generator, null);
     engine = replace(engine, await makeEngine(backend));
     return { backend: backendOf(engine) };
@@ -113,8 +116,8 @@ const OPS = {
     return must(generator, "load a generator").generate(z);
   },
 
-  labData({ name, bytes }) {
-    if (!datasets.has(name)) datasets.set(name, core.LabData.decode(bytes));
+  dataset({ name, bytes }) {
+    if (!datasets.has(name)) datasets.set(name, core.Dataset.decode(bytes));
     return { count: datasets.get(name).count };
   },
 
@@ -155,6 +158,36 @@ const OPS = {
   clearLab() {
     clearLab();
     return {};
+  },
+
+  // The studio's run: a new one replaces the old only once it is built, so a refused snapshot
+  // or bad settings leave the run as it was.
+  studioCreate({ name, options }) {
+    const run = core.StudioRun.create(must(engine, "choose a backend"), must(datasets.get(name), `send the ${name} images`), options);
+    studio = replace(studio, run);
+    return run.info();
+  },
+
+  studioRestore({ name, snapshot }) {
+    const run = core.StudioRun.restore(must(engine, "choose a backend"), must(datasets.get(name), `send the ${name} images`), snapshot);
+    studio = replace(studio, run);
+    return run.info();
+  },
+
+  studioStep() {
+    return must(studio, "start a studio run").step();
+  },
+
+  studioSamples() {
+    return must(studio, "start a studio run").samples();
+  },
+
+  studioSnapshot() {
+    return must(studio, "start a studio run").snapshot();
+  },
+
+  studioGenerator() {
+    return must(studio, "start a studio run").generator();
   },
 
   // The wasm heap: linear memory only grows, so a leak shows here as growth.

@@ -28,7 +28,8 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 // The core's pure functions the page may call directly (no device, no model).
 const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
-  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest"];
+  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
+  "studioLimits", "studioDefaults", "validateStudioOptions"];
 
 /** A request failed because its worker stopped (it is being started again). */
 export class WorkerLost extends Error {}
@@ -154,6 +155,13 @@ class CoreWorker {
     for (const slot of this.lanes.values()) slot.waiting?.reject(error);
   }
 
+  /** Sends a dataset's bytes, once per instance (a restarted one gets them again). */
+  async dataset(name, bytes) {
+    if (this.datasets.has(name)) return;
+    await this.call("dataset", { name, bytes });
+    this.datasets.add(name);
+  }
+
   stop() {
     this.closed = true;
     this.#fail(new WorkerLost(`the ${this.role} worker was stopped`));
@@ -185,6 +193,12 @@ export class Core extends EventTarget {
     /** @type {CoreWorker[]} */
     this.labWorkers = [];
     this.lab = new LabClient(this);
+    this.studio = new StudioClient(this);
+  }
+
+  /** @returns {Kind} the module a worker on the current backend runs */
+  kind() {
+    return this.backend === "webgpu" ? "webgpu" : "cpu";
   }
 
   /** How many workers the lab's two runs share: two where there are two cores. */
@@ -237,6 +251,7 @@ export class Core extends EventTarget {
     if (choice.backend !== this.backend) {
       for (const w of this.labWorkers) w.stop();
       this.labWorkers = [];
+      this.studio.stop();
     }
     this.backend = choice.backend;
     return choice;
@@ -256,7 +271,7 @@ export class Core extends EventTarget {
 
   async labWorkersReady() {
     while (this.labWorkers.length < this.labWorkerCount()) {
-      const worker = new CoreWorker(this, `lab-${this.labWorkers.length}`, this.backend === "webgpu" ? "webgpu" : "cpu");
+      const worker = new CoreWorker(this, `lab-${this.labWorkers.length}`, this.kind());
       this.labWorkers.push(worker);
       await worker.call("useBackend", { backend: this.backend });
     }
@@ -265,7 +280,8 @@ export class Core extends EventTarget {
 
   /** The wasm heap of a worker, in bytes. */
   async memory(role = "generation") {
-    const worker = role === "generation" ? this.generation : this.labWorkers.find((w) => w.role === role);
+    const worker = role === "generation" ? this.generation
+      : role === "studio" ? await this.studio.ready() : this.labWorkers.find((w) => w.role === role);
     return (await worker.call("memory", {})).wasmBytes;
   }
 
@@ -289,16 +305,10 @@ class LabClient {
     return workers[(cost === "saturating" ? 0 : 1) % workers.length];
   }
 
-  async #data(worker, name, bytes) {
-    if (worker.datasets.has(name)) return;
-    await worker.call("labData", { name, bytes });
-    worker.datasets.add(name);
-  }
-
   /** D's head start in the first lab worker. */
   async headStart(name, bytes, options) {
     const [first] = await this.core.labWorkersReady();
-    await this.#data(first, name, bytes);
+    await first.dataset(name, bytes);
     return first.call("headStart", { name, options });
   }
 
@@ -315,7 +325,7 @@ class LabClient {
   async restore(cost, name, bytes, snapshot) {
     await this.core.labWorkersReady();
     const worker = this.worker(cost);
-    await this.#data(worker, name, bytes);
+    await worker.dataset(name, bytes);
     return worker.call("restoreRun", { name, snapshot, cost });
   }
 
@@ -333,5 +343,60 @@ class LabClient {
 
   async clear() {
     await Promise.all(this.core.labWorkers.map((w) => w.call("clearLab", {})));
+  }
+}
+
+/** The studio's one run, in a worker of its own on the current backend (started on first use). */
+class StudioClient {
+  constructor(core) {
+    this.core = core;
+    /** @type {Promise<CoreWorker> | null} */
+    this.worker = null;
+  }
+
+  ready() {
+    if (!this.core.backend) return Promise.reject(new Error("the model is still loading; try again in a moment"));
+    this.worker ??= (async () => {
+      const worker = new CoreWorker(this.core, "studio", this.core.kind());
+      await worker.call("useBackend", { backend: this.core.backend });
+      return worker;
+    })();
+    return this.worker;
+  }
+
+  /** A fresh run of `options` on dataset `name`; resolves the run's info. */
+  async create(name, bytes, options) {
+    const worker = await this.ready();
+    await worker.dataset(name, bytes);
+    return worker.call("studioCreate", { name, options });
+  }
+
+  /** The run a snapshot holds; a refused snapshot leaves the worker's run as it was. */
+  async restore(name, bytes, snapshot) {
+    const worker = await this.ready();
+    await worker.dataset(name, bytes);
+    return worker.call("studioRestore", { name, snapshot }); // copied, not transferred: the caller keeps it
+  }
+
+  async step() {
+    return (await this.ready()).call("studioStep", {});
+  }
+
+  async samples() {
+    return (await this.ready()).call("studioSamples", {});
+  }
+
+  async snapshot() {
+    return (await this.ready()).call("studioSnapshot", {});
+  }
+
+  async generator() {
+    return (await this.ready()).call("studioGenerator", {});
+  }
+
+  /** The backend changed: the next call starts a worker on the new one. */
+  stop() {
+    this.worker?.then((w) => w.stop(), () => {});
+    this.worker = null;
   }
 }

@@ -10,6 +10,8 @@ import { GridPanel } from "./grid.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
+import { Studio } from "./studio.js";
+import { localModels } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -55,11 +57,14 @@ async function fetchBytes(url, label) {
 }
 
 // #model=mnist&z=z1… → { model, code, problem }; a malformed hash gives a problem to show.
+// `local:NAME` is a generator trained in the studio, kept only in the browser that trained it.
 function readHash(models, hash = location.hash) {
   const params = new URLSearchParams(hash.slice(1));
   const model = params.get("model");
-  const problem = model !== null && !models.some((m) => m.id === model)
-    ? `The link names an unknown model “${model}”.` : null;
+  const unknown = model !== null && !models.some((m) => m.id === model);
+  const problem = !unknown ? null : model.startsWith("local:")
+    ? `The link names “${model.slice(6)}”, a model trained in the studio of another browser (or one whose storage was cleared): such a model lives only in the browser that trained it.`
+    : `The link names an unknown model “${model}”.`;
   return { model: problem ? null : model, code: params.get("z"), problem };
 }
 
@@ -125,6 +130,25 @@ const lab = new LossLab(core, {
   onMessage: (text) => showBanner(text),
 });
 
+const studio = new Studio(core, {
+  fetchBytes: async (url, label) => {
+    try {
+      return await fetchBytes(url, label);
+    } finally {
+      progress(null);
+    }
+  },
+  onError: (e) => showError(`Studio: ${e.message}`),
+  onMessage: (text) => showBanner(text),
+  // A generator trained here becomes one more model of the explorer.
+  onExplore: (model) => guarded(async () => {
+    showError("");
+    addModel(model);
+    await activate(model, state.want);
+    $("latent-panel").scrollIntoView();
+  }),
+});
+
 // A worker that died is started again by the core; the generation worker comes back with its
 // backend and model, and the page draws the same z again.
 core.addEventListener("lost", (e) => {
@@ -147,6 +171,7 @@ function writeHash() {
 }
 
 async function weightsOf(model) {
+  if (model.bytes) return model.bytes; // trained in the studio, kept in this browser
   if (!state.weights.has(model.id)) {
     state.weights.set(model.id, await fetchBytes(`weights/${model.weights}`, `Loading ${model.name} weights`));
   }
@@ -188,12 +213,23 @@ async function activate(model, want, code) {
   progress(null);
 }
 
+// The shipped models, then the ones trained here (a storage that cannot be read has none).
+const models = [...manifest.models];
+function addModel(m) {
+  const at = models.findIndex((x) => x.id === m.id);
+  if (at >= 0) models[at] = m;
+  else {
+    models.push(m);
+    $("model").append(new Option(m.name, m.id));
+  }
+}
 for (const m of manifest.models) $("model").append(new Option(m.name, m.id));
-const hash = readHash(manifest.models);
+for (const m of await localModels().catch(() => [])) addModel(m);
+const hash = readHash(models);
 const backend = backendWanted();
 $("backend-choice").value = backend.want;
 showError([hash.problem, backend.problem].filter(Boolean).join(" "));
-const byId = (id) => manifest.models.find((m) => m.id === id);
+const byId = (id) => models.find((m) => m.id === id);
 
 // Loads run one after another (a model or backend change waits for the one before), so a
 // slow, older load can never overwrite a newer choice. One that fails leaves the controls on
@@ -227,7 +263,9 @@ $("backend-choice").addEventListener("change", () => guarded(async () => {
   showError("");
   const want = $("backend-choice").value;
   lab.detach();
+  const studioWasRunning = await studio.detach();
   await activate(state.model, want, maths.encodeLatent(latent.z));
+  if (studioWasRunning) studio.start();
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
   history.replaceState(null, "", url);
@@ -242,7 +280,7 @@ addEventListener("hashchange", (e) => {
   pendingLink = new URL(e.newURL).hash;
   if (queued) return;
   guarded(async () => {
-    const link = readHash(manifest.models, pendingLink);
+    const link = readHash(models, pendingLink);
     pendingLink = null;
     showError(link.problem ?? "");
     await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
@@ -263,5 +301,7 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
 } else {
   await guarded(() => activate(first, backend.want, hash.code));
 }
-// For tests and benchmarks: the facade (heaps, workers), the lab (its history) and the grid.
-globalThis.ganPlayground = { core, lab, grid };
+studio.offerSaved().catch((e) => showError(`Studio: ${e.message}`));
+// For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid and
+// the studio.
+globalThis.ganPlayground = { core, lab, grid, studio };

@@ -4,8 +4,8 @@
 // generated declarations of the core. Nothing here runs.
 
 /**
- * @typedef {"generation" | `lab-${number}`} Role
- * One worker's job: generation (explorer, grid, interpolation) or one of the lab's workers.
+ * @typedef {"generation" | "studio" | `lab-${number}`} Role
+ * One worker's job: generation (explorer, grid, interpolation), the studio's run, or one of the lab's workers.
  */
 
 /**
@@ -15,6 +15,11 @@
  * @typedef {{ lr?: number, headStart?: number, dSteps?: number, gSteps?: number,
  *   batchSize?: number, width?: number, seed?: number }} LabOptions
  * @typedef {"saturating" | "non_saturating"} LabCost
+ * @typedef {{ preset: string, lrD: number, lrG: number, beta1: number, beta2: number,
+ *   batchSize: number, dSteps: number, gSteps: number, cost: string, prior: string,
+ *   seed: number }} StudioOptions
+ * @typedef {{ iteration: number, preset: string | null, config: StudioOptions,
+ *   imageSize: number, channels: number, gWidth: number, dWidth: number }} StudioInfo
  * @typedef {"webgpu" | "cpu"} Backend
  */
 
@@ -37,7 +42,7 @@
  *   useBackend: [{ backend: Backend }, { backend: Backend }],
  *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],
  *   generate: [{ z: Float32Array }, Uint8ClampedArray],
- *   labData: [{ name: string, bytes: Uint8Array }, { count: number }],
+ *   dataset: [{ name: string, bytes: Uint8Array }, { count: number }],
  *   headStart: [{ name: string, options: LabOptions }, { remaining: number }],
  *   advance: [{ steps: number }, { remaining: number }],
  *   handOver: [{}, Uint8Array],
@@ -46,6 +51,12 @@
  *   samples: [{ cost: LabCost }, Uint8ClampedArray],
  *   snapshotRun: [{ cost: LabCost }, Uint8Array],
  *   clearLab: [{}, {}],
+ *   studioCreate: [{ name: string, options: StudioOptions }, StudioInfo],
+ *   studioRestore: [{ name: string, snapshot: Uint8Array }, StudioInfo],
+ *   studioStep: [{}, IterationStats],
+ *   studioSamples: [{}, Uint8ClampedArray],
+ *   studioSnapshot: [{}, Uint8Array],
+ *   studioGenerator: [{}, Uint8Array],
  *   memory: [{}, { wasmBytes: number }],
  * }} Ops
  * @typedef {keyof Ops} Op

@@ -211,6 +211,29 @@ impl RunSnapshot {
         Ok(RunSnapshot { state, bytes })
     }
 
+    /// Checks every tensor (names, shapes, finiteness, the optimizer's moments) without
+    /// building anything: a run whose weights or moments hold NaN or ∞ has diverged, and this
+    /// names the first such tensor.
+    pub fn check(&self) -> Result<(), CheckpointError> {
+        let model = &self.state.model;
+        model.validate()?;
+        let meta = metadata(&self.bytes)?;
+        let (g, d) = (model.generator_tensors(), model.discriminator_tensors());
+        from_safetensors(&g, &self.bytes, "g.")?;
+        from_safetensors(&d, &self.bytes, "d.")?;
+        read_moments(&g, &self.bytes, &meta, "g_adam.")?;
+        read_moments(&d, &self.bytes, &meta, "d_adam.")?;
+        Ok(())
+    }
+
+    /// The generator alone, as `gan-playground generate` and the page's explorer read it
+    /// (pytorch-dcgan names, f32): no device, so it is the same on every backend.
+    pub fn generator_safetensors(&self) -> Result<Vec<u8>, CheckpointError> {
+        let specs = self.state.model.generator_tensors();
+        let values = from_safetensors(&specs, &self.bytes, "g.")?;
+        serialize(&specs, &values, Precision::F32, None)
+    }
+
     /// A new trainer on `device`. Every tensor is validated (names, shapes, finiteness, the
     /// optimizer's moments against the network they belong to) before anything is built, so a
     /// bad snapshot is an error and changes nothing.

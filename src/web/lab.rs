@@ -11,6 +11,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::dataset::Dataset;
 use super::engine::{Engine, read_rgba};
 use super::{js_error, to_js};
 use gan_playground::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
@@ -22,31 +23,6 @@ use gan_playground::train::Trainer;
 
 /// Samples per run in the lab's grids (4×4), from one fixed z.
 const GRID: usize = 16;
-
-/// The most pixel bytes a dataset may inflate to in the page (the committed subsets are at
-/// most 12 MiB); a tab's memory is far smaller than a process's.
-const MAX_DATASET_BYTES: usize = 64 << 20;
-
-/// A dataset decoded once (idx or idx.gz bytes) and shared by every lab reset.
-#[wasm_bindgen]
-pub struct LabData {
-    images: Rc<ImageSet>,
-}
-
-#[wasm_bindgen]
-impl LabData {
-    pub fn decode(bytes: &[u8]) -> Result<LabData, JsError> {
-        let images = ImageSet::from_idx_bytes_within(bytes, MAX_DATASET_BYTES).map_err(js_error)?;
-        Ok(LabData {
-            images: Rc::new(images),
-        })
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn count(&self) -> usize {
-        self.images.count
-    }
-}
 
 /// What the page may set; anything left out keeps [`LabConfig::default`].
 #[derive(Deserialize, Default)]
@@ -155,14 +131,14 @@ impl LabHeadStart {
     /// error.
     pub fn create(
         engine: &Engine,
-        data: &LabData,
+        data: &Dataset,
         options: JsValue,
     ) -> Result<LabHeadStart, JsError> {
         let head =
-            HeadStart::new(config(options)?, &data.images, engine.device()).map_err(js_error)?;
+            HeadStart::new(config(options)?, &data.images(), engine.device()).map_err(js_error)?;
         Ok(LabHeadStart {
             head,
-            data: data.images.clone(),
+            data: data.images(),
         })
     }
 
@@ -193,7 +169,7 @@ impl LabRun {
     /// head start's hand-over, or a run's own snapshot). A bad snapshot is an error.
     pub fn restore(
         engine: &Engine,
-        data: &LabData,
+        data: &Dataset,
         snapshot: Vec<u8>,
         cost: &str,
     ) -> Result<LabRun, JsError> {
@@ -209,7 +185,7 @@ impl LabRun {
         let prior = run.config.prior;
         Ok(LabRun {
             run,
-            data: data.images.clone(),
+            data: data.images(),
             z: latent::sample(prior, GRID, 100, 0),
         })
     }

@@ -5,16 +5,21 @@
 // Empty on any other target, so that `cargo build --workspace` natively still works.
 #![cfg(target_arch = "wasm32")]
 
+mod dataset;
 mod engine;
 mod lab;
+mod studio;
 
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::{GeneratorCost, cost_curve};
 
+pub use dataset::Dataset;
 pub use engine::{Engine, LoadedGenerator};
-pub use lab::{LabData, LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
+pub use lab::{LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
+pub use studio::{StudioRun, studio_defaults, studio_limits, validate_studio_options};
 
 unsafe extern "C" {
     /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).
@@ -37,9 +42,11 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// A plain JS object (camelCase keys, as every object crossing this boundary has).
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(value).map_err(js_error)
+/// A plain JS object (camelCase keys, as every object crossing this boundary has); maps (and
+/// flattened structs) become objects too, not `Map`s.
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&serializer).map_err(js_error)
 }
 
 fn prior(name: &str) -> Result<Prior, JsError> {

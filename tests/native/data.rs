@@ -56,6 +56,32 @@ fn padding_centres_images() {
 }
 
 #[test]
+fn fitting_pads_28_to_32_and_doubles_32_to_64() {
+    let set = mnist_slice().take(2);
+    assert_eq!(set.fit_to(28).unwrap().pixels, set.pixels);
+    assert_eq!(
+        set.fit_to(32).unwrap().pixels,
+        set.pad_to(32).unwrap().pixels
+    );
+    let big = set.fit_to(64).unwrap();
+    let padded = set.pad_to(32).unwrap();
+    assert_eq!(
+        (big.count, big.size, big.pixels.len()),
+        (2, 64, 2 * 64 * 64)
+    );
+    for (y, x) in [(0, 0), (10, 17), (31, 31), (45, 3), (63, 63)] {
+        let plane = 64 * 64;
+        assert_eq!(
+            big.pixels[plane + y * 64 + x],
+            padded.pixels[32 * 32 + (y / 2) * 32 + x / 2],
+            "pixel {y},{x} of the second image"
+        );
+    }
+    assert!(big.fit_to(28).is_err());
+    assert!(set.fit_to(48).is_err());
+}
+
+#[test]
 fn colour_idx_is_converted_to_channels_first() {
     // Two 2x2 RGB images, stored HWC.
     let data: Vec<u8> = (0..24).collect();

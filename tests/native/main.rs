@@ -18,4 +18,5 @@ mod npy;
 mod parity;
 mod quality;
 mod schedule;
+mod studio;
 mod training;

@@ -27,6 +27,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run: the size of the train variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Train a DCGAN on an idx image file; writes sample grids and resumable checkpoints.
     Train(train::TrainArgs),

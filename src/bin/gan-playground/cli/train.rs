@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::tensor::Device;
 use clap::Args;
-use gan_playground::checkpoint::{self, Precision, has_run, load_run, save_run};
+use gan_playground::checkpoint::{self, Precision, RunSnapshot, has_run, load_run, save_run};
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
@@ -92,8 +92,13 @@ pub struct TrainArgs {
     /// Start G from these weights (pytorch-dcgan-named safetensors, f32 or f16, e.g. a shipped
     /// generator) instead of a fresh init; D starts fresh. The sizes given must be the file's.
     /// For going on from weights whose run checkpoint is gone; ignored when resuming.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_run")]
     init_generator: Option<PathBuf>,
+    /// Go on from this run snapshot (a `run.safetensors`: the page's studio download, or
+    /// another run's checkpoint) with its saved hyperparameters, exactly as that run would
+    /// have. For a new --out; ignored when resuming.
+    #[arg(long)]
+    from_run: Option<PathBuf>,
     /// Discriminator-only steps before the first iteration, so a fresh D catches up with a
     /// trained G (`--init-generator`) before G learns from it. Ignored when resuming.
     #[arg(long, default_value_t = 0)]
@@ -195,9 +200,21 @@ pub fn run(args: TrainArgs) -> Result<()> {
             checkpoint_dir.display(),
             t.iteration
         );
-        if args.init_generator.is_some() || args.d_head_start > 0 {
-            eprintln!("--init-generator and --d-head-start apply only to a new run: ignored");
+        if args.init_generator.is_some() || args.from_run.is_some() || args.d_head_start > 0 {
+            eprintln!(
+                "--init-generator, --from-run and --d-head-start apply only to a new run: ignored"
+            );
         }
+        t
+    } else if let Some(path) = &args.from_run {
+        let t = RunSnapshot::from_bytes(read_file(path)?)
+            .and_then(|s| s.restore(&device))
+            .with_context(|| format!("cannot go on from {}", path.display()))?;
+        eprintln!(
+            "going on from {} at iteration {} (its saved hyperparameters apply)",
+            path.display(),
+            t.iteration
+        );
         t
     } else {
         let mut model = args.model.clone();
@@ -234,7 +251,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
     };
     if images.size != trainer.model.image_size {
-        images = images.pad_to(trainer.model.image_size).with_context(|| {
+        images = images.fit_to(trainer.model.image_size).with_context(|| {
             format!(
                 "the model is {0}x{0}; use --arch dcgan --image-size {1}",
                 trainer.model.image_size, images.size
@@ -248,11 +265,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (None, Some(e)) => (e * per_epoch as f64).ceil() as u64,
         (None, None) => per_epoch,
     };
-    if resuming && total <= trainer.iteration {
+    if trainer.iteration > 0 && total <= trainer.iteration {
+        let from = match &args.from_run {
+            Some(path) if !resuming => path.display(),
+            _ => checkpoint_dir.display(),
+        };
         bail!(
-            "{} is at iteration {} already, so a run of {total} would train nothing; give more \
-             --iterations or --epochs, or --fresh to start over",
-            checkpoint_dir.display(),
+            "{from} is at iteration {} already, so a run of {total} would train nothing; give \
+             more --iterations or --epochs, or --fresh to start over",
             trainer.iteration
         );
     }
@@ -261,7 +281,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .map(|from| LinearDecay::new(from, total))
         .transpose()?;
     // A new run only: a resumed D already had its head start.
-    if !resuming && args.d_head_start > 0 {
+    if !resuming && args.from_run.is_none() && args.d_head_start > 0 {
         eprintln!("{} discriminator-only steps first", args.d_head_start);
         trainer.discriminator_head_start(&images, 0, args.d_head_start)?;
     }

@@ -1,0 +1,257 @@
+//! The training studio: one run a person sets up in the page (an architecture preset, the
+//! hyperparameters, a dataset), trains, keeps and resumes. Its checkpoint is the CLI's own run
+//! snapshot (`run.safetensors`), so a run moves between `gan-playground train` and the tab
+//! unchanged, and resumes exactly under the same randomness rules.
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{CheckpointError, RunSnapshot};
+use crate::data::ImageSet;
+use crate::lab::Range;
+use crate::latent::Prior;
+use crate::loss::GeneratorCost;
+use crate::model::{ModelConfig, ModelError};
+use crate::train::{TrainConfig, Trainer};
+
+/// Length of z in every preset (the DCGAN paper's).
+pub const LATENT: usize = 100;
+
+/// An architecture the studio offers. Each is a [`ModelConfig`] with the dataset's channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    #[serde(rename = "tiny-28")]
+    Tiny28,
+    #[serde(rename = "small-28")]
+    Small28,
+    #[serde(rename = "tiny-32")]
+    Tiny32,
+    #[serde(rename = "small-32")]
+    Small32,
+    /// pytorch/examples `dcgan/main.py` as the paper has it: 64×64, ngf = ndf = 64.
+    #[serde(rename = "pytorch-dcgan")]
+    PytorchDcgan,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 5] = [
+        Preset::Tiny28,
+        Preset::Small28,
+        Preset::Tiny32,
+        Preset::Small32,
+        Preset::PytorchDcgan,
+    ];
+
+    /// Image side and network width (`ngf` = `ndf`).
+    fn sizes(self) -> (usize, usize) {
+        match self {
+            Preset::Tiny28 => (28, 16),
+            Preset::Small28 => (28, 32),
+            Preset::Tiny32 => (32, 16),
+            Preset::Small32 => (32, 32),
+            Preset::PytorchDcgan => (64, 64),
+        }
+    }
+
+    pub fn image_size(self) -> usize {
+        self.sizes().0
+    }
+
+    pub fn model(self, channels: usize) -> Result<ModelConfig, ModelError> {
+        let (size, width) = self.sizes();
+        ModelConfig::new(size, channels, LATENT, width, width)
+    }
+}
+
+/// What the studio accepts: the one definition the page's controls and its checks read.
+/// The learning rate may go far past a sensible one on purpose: the studio shows what a
+/// diverging run looks like (it pauses and rolls back) rather than forbidding it. With these
+/// nets a rate needs to be about 1e20 before a loss turns NaN (at 1e10 the losses are ~1e22
+/// and still finite: batch norm and Adam's bounded steps hold everything else).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudioLimits {
+    pub lr: Range<f64>,
+    pub beta_1: Range<f32>,
+    pub beta_2: Range<f32>,
+    pub batch_size: Range<usize>,
+    pub d_steps: Range<usize>,
+    pub g_steps: Range<usize>,
+    pub seed: Range<u64>,
+    /// A run's target number of iterations (the page's progress bar).
+    pub target_steps: Range<u64>,
+    /// The most bytes of an uploaded checkpoint (the pytorch-dcgan preset's run is ~80 MB).
+    pub checkpoint_bytes: Range<usize>,
+}
+
+pub const LIMITS: StudioLimits = StudioLimits {
+    lr: Range {
+        min: 1e-6,
+        max: 1e30,
+    },
+    beta_1: Range {
+        min: 0.0,
+        max: 0.99,
+    },
+    beta_2: Range {
+        min: 0.0,
+        max: 0.9999,
+    },
+    // Batch norm needs two samples; a tab's wasm memory bounds the top.
+    batch_size: Range { min: 2, max: 256 },
+    d_steps: Range { min: 1, max: 10 },
+    g_steps: Range { min: 1, max: 10 },
+    seed: Range {
+        min: 0,
+        max: u32::MAX as u64,
+    },
+    target_steps: Range {
+        min: 1,
+        max: 1_000_000,
+    },
+    checkpoint_bytes: Range {
+        min: 1,
+        max: 128 << 20,
+    },
+};
+
+/// A studio set-up, as the page sends it (every field, camelCase; an unknown one is refused).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StudioConfig {
+    pub preset: Preset,
+    pub lr_d: f64,
+    pub lr_g: f64,
+    pub beta_1: f32,
+    pub beta_2: f32,
+    pub batch_size: usize,
+    pub d_steps: usize,
+    pub g_steps: usize,
+    pub cost: GeneratorCost,
+    pub prior: Prior,
+    pub seed: u64,
+}
+
+impl Default for StudioConfig {
+    /// The DCGAN paper's hyperparameters on the tiny 28-pixel net, which trains in a tab.
+    fn default() -> Self {
+        let t = TrainConfig::default();
+        StudioConfig {
+            preset: Preset::Tiny28,
+            lr_d: t.lr_d,
+            lr_g: t.lr_g,
+            beta_1: t.beta_1,
+            beta_2: t.beta_2,
+            batch_size: t.batch_size,
+            d_steps: t.d_steps,
+            g_steps: t.g_steps,
+            cost: t.cost,
+            prior: t.prior,
+            seed: 1,
+        }
+    }
+}
+
+impl StudioConfig {
+    /// Every setting within [`LIMITS`] (the first one outside is named).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let l = &LIMITS;
+        l.lr.check("D learning rate", self.lr_d)?;
+        l.lr.check("G learning rate", self.lr_g)?;
+        l.beta_1.check("Adam β1", self.beta_1)?;
+        l.beta_2.check("Adam β2", self.beta_2)?;
+        l.batch_size.check("batch size", self.batch_size)?;
+        l.d_steps.check("D steps per iteration", self.d_steps)?;
+        l.g_steps.check("G steps per iteration", self.g_steps)?;
+        l.seed.check("seed", self.seed)?;
+        self.train().validate()
+    }
+
+    pub fn train(&self) -> TrainConfig {
+        TrainConfig {
+            d_steps: self.d_steps,
+            g_steps: self.g_steps,
+            lr_d: self.lr_d,
+            lr_g: self.lr_g,
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            cost: self.cost,
+            prior: self.prior,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// The set-up of a run from anywhere (the CLI's included): its preset, when its
+    /// architecture is one.
+    pub fn of_run(model: &ModelConfig, t: &TrainConfig) -> (Option<Preset>, StudioConfig) {
+        let preset = Preset::ALL
+            .into_iter()
+            .find(|p| p.model(model.channels).as_ref() == Ok(model));
+        let config = StudioConfig {
+            preset: preset.unwrap_or(Preset::Tiny28),
+            lr_d: t.lr_d,
+            lr_g: t.lr_g,
+            beta_1: t.beta_1,
+            beta_2: t.beta_2,
+            batch_size: t.batch_size,
+            d_steps: t.d_steps,
+            g_steps: t.g_steps,
+            cost: t.cost,
+            prior: t.prior,
+            seed: t.seed,
+        };
+        (preset, config)
+    }
+}
+
+/// A fresh run of `config` on `data` (fitted to the preset's size), and that data.
+pub fn new_run(
+    config: &StudioConfig,
+    data: &ImageSet,
+    device: &Device,
+) -> Result<(Trainer, ImageSet), ModelError> {
+    config.validate()?;
+    let model = config.preset.model(data.channels)?;
+    let data = data
+        .fit_to(model.image_size)
+        .map_err(|e| ModelError::Config(e.to_string()))?;
+    Ok((Trainer::new(model, config.train(), device)?, data))
+}
+
+/// A run from a snapshot's bytes (the studio's own, or `run.safetensors` from
+/// `gan-playground train`), on `data` fitted to its size. Refused, with nothing built, when
+/// the snapshot is bad, its images are not `data`'s kind, or its settings are outside the
+/// studio's limits.
+pub fn restore_run(
+    bytes: Vec<u8>,
+    data: &ImageSet,
+    device: &Device,
+) -> Result<(Trainer, ImageSet), CheckpointError> {
+    let limit = LIMITS.checkpoint_bytes.max;
+    if bytes.len() > limit {
+        return Err(CheckpointError::Snapshot(format!(
+            "the file is {} MB; the studio takes checkpoints up to {} MB",
+            bytes.len() >> 20,
+            limit >> 20
+        )));
+    }
+    let snapshot = RunSnapshot::from_bytes(bytes)?;
+    let (model, train) = (&snapshot.state.model, &snapshot.state.config);
+    if model.channels != data.channels {
+        let kind = |c| if c == 1 { "grey" } else { "colour" };
+        return Err(ModelError::Config(format!(
+            "this checkpoint was trained on {} images; the chosen dataset is {}",
+            kind(model.channels),
+            kind(data.channels)
+        ))
+        .into());
+    }
+    let (_, config) = StudioConfig::of_run(model, train);
+    config.validate()?;
+    let data = data
+        .fit_to(model.image_size)
+        .map_err(|e| ModelError::Config(e.to_string()))?;
+    Ok((snapshot.restore(device)?, data))
+}

@@ -1,0 +1,252 @@
+//! The training studio's core: its settings and limits, fitting a dataset to a preset, and a
+//! run moving between the CLI's checkpoint and the page's (one format, resumed exactly).
+
+use crate::common;
+
+use burn::tensor::Device;
+use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot, save_run};
+use gan_playground::studio::{self, LIMITS, Preset, StudioConfig};
+
+fn tiny(seed: u64) -> StudioConfig {
+    StudioConfig {
+        batch_size: 8,
+        seed,
+        ..StudioConfig::default()
+    }
+}
+
+fn snapshot_bytes(run: &gan_playground::Trainer) -> Vec<u8> {
+    PendingSnapshot::of(run)
+        .unwrap()
+        .read()
+        .unwrap()
+        .into_bytes()
+}
+
+#[test]
+fn every_preset_builds_for_grey_and_colour_images() {
+    for preset in Preset::ALL {
+        for channels in [1, 3] {
+            let model = preset.model(channels).unwrap();
+            assert_eq!(model.image_size, preset.image_size());
+            assert_eq!((model.channels, model.latent), (channels, studio::LATENT));
+        }
+    }
+    let dcgan = Preset::PytorchDcgan.model(3).unwrap();
+    assert_eq!(
+        (dcgan.image_size, dcgan.g_width, dcgan.d_width),
+        (64, 64, 64)
+    );
+    StudioConfig::default().validate().unwrap();
+}
+
+#[test]
+fn a_setting_out_of_range_is_refused_and_named() {
+    type Change = fn(&mut StudioConfig);
+    let bad: [(&str, Change); 9] = [
+        ("D learning rate", |c| c.lr_d = 0.0),
+        ("G learning rate", |c| c.lr_g = f64::NAN),
+        ("G learning rate", |c| c.lr_g = LIMITS.lr.max * 2.0),
+        ("Adam β1", |c| c.beta_1 = 1.0),
+        ("Adam β2", |c| c.beta_2 = -0.1),
+        ("batch size", |c| c.batch_size = 1),
+        ("D steps", |c| c.d_steps = 0),
+        ("G steps", |c| c.g_steps = 11),
+        ("seed", |c| c.seed = 1 << 40),
+    ];
+    for (name, change) in bad {
+        let mut config = StudioConfig::default();
+        change(&mut config);
+        let e = config.validate().unwrap_err().to_string();
+        assert!(e.contains(name), "{name}: {e}");
+    }
+}
+
+#[test]
+fn the_page_settings_are_camel_case_and_an_unknown_one_is_refused() {
+    let mut json = serde_json::to_value(StudioConfig::default()).unwrap();
+    assert_eq!(json["preset"], "tiny-28");
+    assert_eq!(json["cost"], "non_saturating");
+    assert!(json.get("lrD").is_some() && json.get("batchSize").is_some());
+    json["learningRate"] = 0.1.into();
+    let e = serde_json::from_value::<StudioConfig>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("learningRate"), "{e}");
+}
+
+#[test]
+fn a_cli_checkpoint_goes_on_in_the_studio_exactly_as_it_would_have() {
+    let data = common::mnist_slice();
+    let device = Device::flex();
+    let (mut cli, images) = studio::new_run(&tiny(3), &data, &device).unwrap();
+    for _ in 0..3 {
+        cli.iteration(&images).unwrap().read().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    save_run(&cli, dir.path()).unwrap();
+    let bytes = std::fs::read(dir.path().join("run.safetensors")).unwrap();
+    let (mut page, page_images) = studio::restore_run(bytes, &data, &device).unwrap();
+    assert_eq!(page.iteration, 3);
+    for _ in 0..2 {
+        let a = cli.iteration(&images).unwrap().read().unwrap();
+        let b = page.iteration(&page_images).unwrap().read().unwrap();
+        assert_eq!(a, b);
+    }
+    // The same networks and moments (the snapshot's metadata maps are unordered, so compare
+    // what they hold).
+    let both = [&cli, &page].map(|r| RunSnapshot::from_bytes(snapshot_bytes(r)).unwrap());
+    assert_eq!(both[0].state, both[1].state);
+    assert!(both[0].generator_safetensors().unwrap() == both[1].generator_safetensors().unwrap());
+    let z = gan_playground::latent::sample(cli.config.prior, 4, studio::LATENT, 9);
+    let [a, b] = [&cli, &page].map(|r| {
+        r.sample(z.clone())
+            .unwrap()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    });
+    assert!(a == b, "the two runs' samples differ");
+}
+
+#[test]
+fn a_run_is_refused_when_its_images_are_not_the_datasets_kind_or_it_is_not_a_run() {
+    let grey = common::mnist_slice();
+    let device = Device::flex();
+    let (run, _) = studio::new_run(&tiny(1), &grey, &device).unwrap();
+    let colour = gan_playground::data::ImageSet {
+        channels: 3,
+        pixels: grey.pixels.repeat(3),
+        ..grey.clone()
+    };
+    let e = studio::restore_run(snapshot_bytes(&run), &colour, &device)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("grey"), "{e}");
+    let mut torn = snapshot_bytes(&run);
+    torn.truncate(torn.len() / 2);
+    assert!(studio::restore_run(torn, &grey, &device).is_err());
+    let too_big = vec![0u8; LIMITS.checkpoint_bytes.max + 1];
+    let e = studio::restore_run(too_big, &grey, &device).err().unwrap();
+    assert!(e.to_string().contains("MB"), "{e}");
+}
+
+#[test]
+fn the_generator_alone_comes_out_of_a_snapshot_as_generate_reads_it() {
+    let data = common::mnist_slice();
+    let device = Device::flex();
+    let (mut run, images) = studio::new_run(&tiny(2), &data, &device).unwrap();
+    run.iteration(&images).unwrap().read().unwrap();
+    let snapshot = RunSnapshot::from_bytes(snapshot_bytes(&run)).unwrap();
+    snapshot.check().unwrap();
+    let bytes = snapshot.generator_safetensors().unwrap();
+    let direct = gan_playground::checkpoint::generator_to_safetensors(
+        &run.model,
+        &run.generator,
+        gan_playground::checkpoint::Precision::F32,
+    )
+    .unwrap();
+    assert_eq!(bytes, direct);
+}
+
+#[test]
+fn the_largest_learning_rate_diverges_and_the_snapshot_check_names_it() {
+    let data = common::mnist_slice();
+    let device = Device::flex();
+    let config = StudioConfig {
+        lr_d: LIMITS.lr.max,
+        lr_g: LIMITS.lr.max,
+        ..tiny(1)
+    };
+    let (mut run, images) = studio::new_run(&config, &data, &device).unwrap();
+    let mut diverged = None;
+    for i in 0..5 {
+        let stats = run.iteration(&images).unwrap().read().unwrap();
+        if !stats.is_finite() {
+            diverged = Some(i);
+            break;
+        }
+    }
+    assert!(
+        diverged.is_some(),
+        "lr {} did not diverge in 5 steps",
+        LIMITS.lr.max
+    );
+    let snapshot = RunSnapshot::from_bytes(snapshot_bytes(&run)).unwrap();
+    let e = snapshot.check().unwrap_err().to_string();
+    assert!(e.contains("not finite"), "{e}");
+}
+
+#[test]
+fn a_studio_checkpoint_goes_on_in_the_cli_exactly_as_it_would_have() {
+    let data = common::mnist_slice();
+    let device = Device::flex();
+    let (mut page, images) = studio::new_run(&tiny(4), &data, &device).unwrap();
+    for _ in 0..2 {
+        page.iteration(&images).unwrap().read().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("downloaded-run.safetensors");
+    let downloaded = snapshot_bytes(&page);
+    std::fs::write(&file, &downloaded).unwrap();
+    let out = dir.path().join("cli");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gan-playground"))
+        .args([
+            "train",
+            "--images",
+            common::MNIST_IMAGES,
+            "--iterations",
+            "4",
+        ])
+        .args([
+            "--sample-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+            "--from-run",
+        ])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(status.status.success(), "{stderr}");
+    assert!(stderr.contains("at iteration 2"), "{stderr}");
+    for _ in 0..2 {
+        page.iteration(&images).unwrap().read().unwrap();
+    }
+    let cli = std::fs::read(out.join("checkpoint/generator.safetensors")).unwrap();
+    let ours = RunSnapshot::from_bytes(snapshot_bytes(&page))
+        .unwrap()
+        .generator_safetensors()
+        .unwrap();
+    assert!(
+        cli == ours,
+        "the CLI's generator differs from the page's run continued"
+    );
+    // Going on from a run already past the end is refused, and the file is left as it was.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_gan-playground"))
+        .args([
+            "train",
+            "--images",
+            common::MNIST_IMAGES,
+            "--iterations",
+            "1",
+            "--from-run",
+        ])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.status.success() && stderr.contains("at iteration 2 already"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read(&file).unwrap() == downloaded,
+        "the downloaded run was changed"
+    );
+}
