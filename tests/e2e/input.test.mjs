@@ -131,7 +131,7 @@ test("rapid Reset, Start and Pause clicks give the runs one clean stepping gives
   await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     await setHeadStart(page, 4);
-    for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Step" }).click();
+    for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
     await untilIteration(page, 3);
     runs.clean = JSON.parse(await history(page));
   });
@@ -172,7 +172,7 @@ test("a backend switch during a lab step leaves no stale step; the next Step sta
     await page.waitForTimeout(1000);
     assert.equal(await page.locator("#lab-status").textContent(), "Not started", "the old runs are gone");
     assert.equal(JSON.parse(await history(page))[0].length, 0, "no step of the old runs arrived late");
-    await page.getByRole("button", { name: "Step" }).click();
+    await page.locator("#lab-step").click();
     await untilIteration(page, 1);
     const after = JSON.parse(await history(page));
     assert.deepEqual(after.map((h) => h.map((s) => s.iteration)), [[1], [1]]);
@@ -188,7 +188,7 @@ test("a gzip bomb as the lab's dataset is refused at the bound the message names
     assert.ok(bomb.length < 200_000);
     await page.route("**/data/mnist/train-10k-images-idx3-ubyte.gz", (route) => route.fulfill({ body: bomb }));
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
-    await page.getByRole("button", { name: "Step" }).click();
+    await page.locator("#lab-step").click();
     await page.locator("#error").filter({ hasText: "the idx data is over 64 MiB, the most this reader takes" }).waitFor({ timeout: 60_000 });
     assert.match(await errorText(page), /^Loss lab: /);
     assert.equal(await page.locator("#lab-status").textContent(), "Not started");

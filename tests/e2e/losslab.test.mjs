@@ -84,8 +84,8 @@ test("live run: both runs' curves, overlays and grids update; pause stops them; 
       assert.ok(new Set(pixels).size > 10, `${run} grid drawn`);
     }
     // A bad learning rate is refused with a message and leaves the run as it was.
-    await page.getByLabel("Learning rate").fill("-1");
-    await page.getByLabel("Learning rate").press("Enter");
+    await page.getByLabel("Learning rate", { exact: true }).fill("-1");
+    await page.getByLabel("Learning rate", { exact: true }).press("Enter");
     await page.getByRole("alert").filter({ hasText: "Learning rate must be" }).waitFor();
     assert.equal(await iteration(), paused);
     assert.deepEqual(errors, []);

@@ -135,8 +135,8 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: interpolation: slerp 
     const norm = async () => Number((await page.locator("#norm").textContent()).split(" ")[0]);
     const button = (name) => page.getByRole("button", { name, exact: true });
     await button("Set A to current z").click();
-    await page.getByLabel("Seed").fill("12345");
-    await page.getByLabel("Seed").press("Enter");
+    await page.getByLabel("Seed", { exact: true }).fill("12345");
+    await page.getByLabel("Seed", { exact: true }).press("Enter");
     await button("Set B to current z").click();
     const scrub = page.getByLabel("Position t");
     await scrub.fill("0.5");

@@ -114,7 +114,7 @@ test("every view draws the closed forms and the batches at their true values, cl
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     await setHeadStart(page, 20);
-    await page.getByRole("button", { name: "Step" }).click();
+    await page.locator("#lab-step").click();
     await untilIteration(page, 1, 120_000);
     await page.getByLabel("maximum-likelihood cost").check();
     for (const view of ["cost", "squeezed", "slopeD", "slopeLogit"]) {
@@ -137,7 +137,7 @@ test("every view draws the closed forms and the batches at their true values, cl
     const m = plot.map;
     const pxPerUnitUp = (m.bottom - m.top) / (m.y1 - m.y0), pxPerUnitAcross = (m.right - m.left) / (m.x1 - m.x0);
     assert.ok(Math.abs(pxPerUnitUp - pxPerUnitAcross) < 0.01 * pxPerUnitAcross, "still one unit up as long as one across");
-    await page.getByRole("button", { name: "Reset" }).last().click();
+    await page.locator("#lab-reset").last().click();
     await page.getByRole("button", { name: "Fit the batches" }).click();
     plot = await readPlot(page, "#theory");
     for (const b of Object.values(plot.batches)) assert.equal(b.off.length, 0, "fitted: every sample on the plot");
@@ -159,7 +159,7 @@ test("the training charts draw the runs' statistics, with round ticks", async ()
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     await setHeadStart(page, 2);
-    for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Step" }).click();
+    for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
     await untilIteration(page, 3, 120_000);
     await page.waitForTimeout(600); // the charts redraw within 250 ms
     const history = await page.evaluate(() => globalThis.ganPlayground.lab.history);

@@ -54,7 +54,7 @@ test("two lab workers give the statistics of one run after the other, bit for bi
   for (const workers of [1, 2]) {
     await visit(`?backend=cpu&labWorkers=${workers}`, async (page) => {
       await setHeadStart(page, 4);
-      for (let i = 0; i < 3; i++) await page.getByRole("button", { name: "Step" }).click();
+      for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
       await untilIteration(page, 3);
       assert.equal(await page.evaluate(() => globalThis.ganPlayground.core.labWorkers.length), workers);
       runs[workers] = await history(page);
@@ -91,9 +91,9 @@ test("a killed lab worker is restored from the last snapshot and goes on exactly
     await page.locator("#banner").filter({ hasText: "restored from their snapshots at step 20" }).waitFor({ timeout: 60_000 });
     assert.equal(await iteration(page), 20);
     assert.equal(JSON.parse(await history(page))[0].length, 20, "the charts went back with the runs");
-    await page.getByRole("button", { name: "Step" }).click();
+    await page.locator("#lab-step").click();
     await untilIteration(page, 21);
-    await page.getByRole("button", { name: "Step" }).click();
+    await page.locator("#lab-step").click();
     await untilIteration(page, 22);
     const again = JSON.parse(await history(page));
     for (const run of [0, 1]) assert.deepEqual(again[run].slice(20, 22), straight[run].slice(20, 22));
