@@ -172,7 +172,7 @@ export class Studio {
     const target = this.target();
     const loop = ++this.loop;
     this.running = true;
-    $("studio-play").textContent = "Pause";
+    $("studio-play").textContent = "Pause training";
     const going = () => this.running && loop === this.loop;
     try {
       await this.#ensureRun();
@@ -202,7 +202,7 @@ export class Studio {
   pause() {
     this.running = false;
     this.loop++;
-    $("studio-play").textContent = "Play";
+    $("studio-play").textContent = "Train";
   }
 
   // ---- keeping it ----

@@ -59,9 +59,9 @@ test("studio: steps run and the curves and grid grow; pause stops them; a reload
   try {
     await openReady(page, url(), errors);
     await tiny(page, { target: 4 });
-    await page.getByRole("button", { name: "Play" }).last().click();
+    await page.locator("#studio-play").click();
     await untilStep(page, 4);
-    await page.waitForFunction(() => document.getElementById("studio-play").textContent === "Play");
+    await page.waitForFunction(() => document.getElementById("studio-play").textContent === "Train");
     assert.equal(await linePoints(page, "dLoss"), 4);
     await page.getByLabel("Target steps").fill("1000");
     await page.locator("#studio-play").click();
@@ -144,7 +144,7 @@ test("studio: an absurd learning rate diverges, and the run pauses and rolls bac
     await page.getByText(/Training diverged at step 1 .*rolled back to the snapshot at step 0/).waitFor({ timeout: 120_000 });
     assert.equal(await panel(page, "rollbacks"), 1);
     assert.equal(await panel(page, "iteration"), 0);
-    assert.equal(await page.locator("#studio-play").textContent(), "Play", "paused");
+    assert.equal(await page.locator("#studio-play").textContent(), "Train", "paused");
     assert.equal(await linePoints(page, "dLoss"), 0, "no point of the diverged step is kept");
   }, { url: url() });
 });
