@@ -135,19 +135,9 @@ pub struct StudioConfig {
 impl Default for StudioConfig {
     /// The DCGAN paper's hyperparameters on the tiny 28-pixel net, which trains in a tab.
     fn default() -> Self {
-        let t = TrainConfig::default();
         StudioConfig {
-            preset: Preset::Tiny28,
-            lr_d: t.lr_d,
-            lr_g: t.lr_g,
-            beta_1: t.beta_1,
-            beta_2: t.beta_2,
-            batch_size: t.batch_size,
-            d_steps: t.d_steps,
-            g_steps: t.g_steps,
-            cost: t.cost,
-            prior: t.prior,
             seed: 1,
+            ..StudioConfig::from_train(Preset::Tiny28, &TrainConfig::default())
         }
     }
 }
@@ -189,8 +179,15 @@ impl StudioConfig {
         let preset = Preset::ALL
             .into_iter()
             .find(|p| p.model(model.channels).as_ref() == Ok(model));
-        let config = StudioConfig {
-            preset: preset.unwrap_or(Preset::Tiny28),
+        let config = StudioConfig::from_train(preset.unwrap_or(Preset::Tiny28), t);
+        (preset, config)
+    }
+
+    /// `preset` with a training run's hyperparameters (the inverse of [`StudioConfig::train`];
+    /// Adam's epsilon, which the studio does not set, stays in the run).
+    fn from_train(preset: Preset, t: &TrainConfig) -> StudioConfig {
+        StudioConfig {
+            preset,
             lr_d: t.lr_d,
             lr_g: t.lr_g,
             beta_1: t.beta_1,
@@ -201,8 +198,7 @@ impl StudioConfig {
             cost: t.cost,
             prior: t.prior,
             seed: t.seed,
-        };
-        (preset, config)
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 // taken once, restores both runs. A snapshot of both is kept every few steps, so a worker that
 // dies costs at most those steps.
 
-import { frame, line } from "./plot.js";
+import { frame, line, throttled } from "./plot.js";
 import { imageAt } from "./render.js";
 import { RUNS, TheoryPlot } from "./theory.js";
 import { WorkerLost } from "./core.js";
@@ -205,19 +205,11 @@ export class LossLab {
     if (done.every(Boolean)) this.#meanwhile(this.drawSamples());
   }
 
-  // The charts and the theory plot, in a frame, at most every REDRAW_MS while the runs step
-  // on: the main thread shares the cores with the lab's workers.
-  #redraw() {
-    if (this.redrawing) return;
-    this.redrawing = true;
-    const wait = Math.max(0, (this.drawnAt ?? 0) + REDRAW_MS - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.redrawing = false;
-      this.drawnAt = performance.now();
-      this.drawCharts();
-      this.theory.draw();
-    }), wait);
-  }
+  // The charts and the theory plot, at most every REDRAW_MS while the runs step on.
+  #redraw = throttled(() => {
+    this.drawCharts();
+    this.theory.draw();
+  }, REDRAW_MS);
 
   #meanwhile(promise) {
     promise.catch((e) => { if (!(e instanceof WorkerLost)) this.onError(e); });

@@ -118,26 +118,23 @@ const interpolation = new InterpolationPanel(maths, {
   onError: (e) => showError(e.message),
 });
 
+// A panel's download: the progress line shows it, and is cleared however it ends.
+async function fetchAndClear(url, label) {
+  try {
+    return await fetchBytes(url, label);
+  } finally {
+    progress(null);
+  }
+}
+
 const lab = new LossLab(core, {
-  fetchBytes: async (url, label) => {
-    try {
-      return await fetchBytes(url, label);
-    } finally {
-      progress(null);
-    }
-  },
+  fetchBytes: fetchAndClear,
   onError: (e) => showError(`Loss lab: ${e.message}`),
   onMessage: (text) => showBanner(text),
 });
 
 const studio = new Studio(core, {
-  fetchBytes: async (url, label) => {
-    try {
-      return await fetchBytes(url, label);
-    } finally {
-      progress(null);
-    }
-  },
+  fetchBytes: fetchAndClear,
   onError: (e) => showError(`Studio: ${e.message}`),
   onMessage: (text) => showBanner(text),
   // A generator trained here becomes one more model of the explorer.

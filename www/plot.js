@@ -156,3 +156,19 @@ export function rug(f, us, attrs, row = 0) {
   for (const u of us) el("line", { x1: f.x(u), x2: f.x(u), y1: base, y2: base - 6 }, g);
   return g;
 }
+
+// `draw` in an animation frame, at most once every `ms`: a request while one waits joins it.
+// Charts that redraw on every training step use it, so the main thread (which shares the
+// cores with the workers that train) draws a few times a second, not once per step.
+export function throttled(draw, ms) {
+  let waiting = false, drawnAt = 0;
+  return () => {
+    if (waiting) return;
+    waiting = true;
+    setTimeout(() => requestAnimationFrame(() => {
+      waiting = false;
+      drawnAt = performance.now();
+      draw();
+    }), Math.max(0, drawnAt + ms - performance.now()));
+  };
+}

@@ -4,7 +4,7 @@
 // A run that diverges (NaN or ∞ in a loss or a weight) pauses and rolls back to its last good
 // snapshot.
 
-import { frame, line } from "./plot.js";
+import { frame, line, throttled } from "./plot.js";
 import { imageAt } from "./render.js";
 import { WorkerLost } from "./core.js";
 import * as store from "./store.js";
@@ -284,7 +284,6 @@ export class Studio {
     if (epoch !== this.epoch) return;
     this.run = { dataset, info };
     this.history = [];
-    this.saved = { dataset, iteration: info.iteration, snapshot };
     this.#fill(info.config);
     this.onMessage?.(`Going on from ${file.name} at step ${info.iteration}`
       + (info.preset ? "." : ` (its architecture, ${info.imageSize} px with widths ${info.gWidth}/${info.dWidth}, is not a preset).`));
@@ -369,16 +368,7 @@ export class Studio {
     this.drawCharts();
   }
 
-  #redraw() {
-    if (this.redrawing) return;
-    this.redrawing = true;
-    const wait = Math.max(0, (this.drawnAt ?? 0) + REDRAW_MS - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.redrawing = false;
-      this.drawnAt = performance.now();
-      this.drawCharts();
-    }), wait);
-  }
+  #redraw = throttled(() => this.drawCharts(), REDRAW_MS);
 
   drawCharts() {
     const last = this.history.at(-1)?.iteration ?? 0;

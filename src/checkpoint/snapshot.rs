@@ -215,15 +215,24 @@ impl RunSnapshot {
     /// building anything: a run whose weights or moments hold NaN or ∞ has diverged, and this
     /// names the first such tensor.
     pub fn check(&self) -> Result<(), CheckpointError> {
-        let model = &self.state.model;
+        self.contents().map(|_| ())
+    }
+
+    /// The sizes and hyperparameters, then every tensor, validated: what [`RunSnapshot::check`]
+    /// checks and [`RunSnapshot::restore`] builds from.
+    fn contents(&self) -> Result<Contents, CheckpointError> {
+        let RunState { model, config, .. } = &self.state;
         model.validate()?;
+        config.validate()?;
         let meta = metadata(&self.bytes)?;
-        let (g, d) = (model.generator_tensors(), model.discriminator_tensors());
-        from_safetensors(&g, &self.bytes, "g.")?;
-        from_safetensors(&d, &self.bytes, "d.")?;
-        read_moments(&g, &self.bytes, &meta, "g_adam.")?;
-        read_moments(&d, &self.bytes, &meta, "d_adam.")?;
-        Ok(())
+        let g_specs = model.generator_tensors();
+        let d_specs = model.discriminator_tensors();
+        Ok(Contents {
+            g: from_safetensors(&g_specs, &self.bytes, "g.")?,
+            d: from_safetensors(&d_specs, &self.bytes, "d.")?,
+            g_moments: read_moments(&g_specs, &self.bytes, &meta, "g_adam.")?,
+            d_moments: read_moments(&d_specs, &self.bytes, &meta, "d_adam.")?,
+        })
     }
 
     /// The generator alone, as `gan-playground generate` and the page's explorer read it
@@ -243,16 +252,12 @@ impl RunSnapshot {
             config,
             iteration,
         } = self.state.clone();
-        model.validate()?;
-        config.validate()?;
-        let meta = metadata(&self.bytes)?;
-        let g_specs = model.generator_tensors();
-        let d_specs = model.discriminator_tensors();
-        let g = from_safetensors(&g_specs, &self.bytes, "g.")?;
-        let d = from_safetensors(&d_specs, &self.bytes, "d.")?;
-        let g_moments = read_moments(&g_specs, &self.bytes, &meta, "g_adam.")?;
-        let d_moments = read_moments(&d_specs, &self.bytes, &meta, "d_adam.")?;
-
+        let Contents {
+            g,
+            d,
+            g_moments,
+            d_moments,
+        } = self.contents()?;
         let plain = device.clone().without_autodiff();
         let generator = Generator::from_values(&model, g, &plain)?;
         let discriminator = Discriminator::from_values(&model, d, &plain)?;
@@ -274,6 +279,14 @@ fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, CheckpointError> {
     let (_, header) = SafeTensors::read_metadata(bytes)
         .map_err(|e| CheckpointError::Safetensors(e.to_string()))?;
     Ok(header.metadata().clone().unwrap_or_default())
+}
+
+/// A snapshot's tensors, read and validated, before anything is built from them.
+struct Contents {
+    g: Vec<Vec<f32>>,
+    d: Vec<Vec<f32>>,
+    g_moments: Vec<ReadMoments>,
+    d_moments: Vec<ReadMoments>,
 }
 
 /// One trained parameter's moments as read: its index among the trained parameters.

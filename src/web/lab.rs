@@ -6,15 +6,15 @@
 
 use std::rc::Rc;
 
-use js_sys::{Promise, Uint8Array, Uint8ClampedArray};
+use js_sys::Promise;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::dataset::Dataset;
-use super::engine::{Engine, read_rgba};
+use super::engine::Engine;
+use super::run;
 use super::{js_error, to_js};
-use gan_playground::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
+use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot};
 use gan_playground::data::ImageSet;
 use gan_playground::lab::{self, HeadStart, LIMITS, LabConfig};
 use gan_playground::latent;
@@ -151,7 +151,7 @@ impl LabHeadStart {
     /// is done.
     #[wasm_bindgen(js_name = handOver)]
     pub fn hand_over(&self) -> Promise {
-        read_snapshot(self.head.hand_over())
+        run::read_snapshot(self.head.hand_over(), |s| Ok(s.into_bytes()))
     }
 }
 
@@ -203,51 +203,16 @@ impl LabRun {
     /// One iteration; resolves its statistics (`{ iteration, dLoss, gCost, dReal,
     /// dFakeBefore, dFakeAfter, gGradNorm, dFakeBatch }`).
     pub fn step(&mut self) -> Promise {
-        let pending = match self.run.iteration(&self.data) {
-            Ok(p) => p,
-            Err(e) => return Promise::reject(&js_error(e).into()),
-        };
-        future_to_promise(async move {
-            let stats = pending
-                .read_async()
-                .await
-                .map_err(|e| JsValue::from(js_error(e)))?;
-            to_js(&stats).map_err(JsValue::from)
-        })
+        run::step(&mut self.run, &self.data)
     }
 
     /// The run's 16 samples from the fixed z, as RGBA.
     pub fn samples(&self) -> Promise {
-        let images = match self.run.sample(self.z.clone()) {
-            Ok(t) => t,
-            Err(e) => return Promise::reject(&js_error(e).into()),
-        };
-        let (channels, size) = (self.data.channels, self.data.size);
-        future_to_promise(async move {
-            let rgba = read_rgba(images, channels, size)
-                .await
-                .map_err(|e| JsValue::from(JsError::new(&e)))?;
-            Ok(Uint8ClampedArray::from(rgba.as_slice()).into())
-        })
+        run::samples(&self.run, self.z.clone())
     }
 
     /// The run's exact state as snapshot bytes (restore it with [`LabRun::restore`]).
     pub fn snapshot(&self) -> Promise {
-        read_snapshot(PendingSnapshot::of(&self.run))
+        run::read_snapshot(PendingSnapshot::of(&self.run), |s| Ok(s.into_bytes()))
     }
-}
-
-/// Resolves a snapshot's bytes, read asynchronously (WebGPU allows no other read).
-fn read_snapshot(pending: Result<PendingSnapshot, CheckpointError>) -> Promise {
-    let pending = match pending {
-        Ok(p) => p,
-        Err(e) => return Promise::reject(&js_error(e).into()),
-    };
-    future_to_promise(async move {
-        let snapshot = pending
-            .read_async()
-            .await
-            .map_err(|e| JsValue::from(js_error(e)))?;
-        Ok(Uint8Array::from(snapshot.as_bytes()).into())
-    })
 }

@@ -8,6 +8,7 @@
 mod dataset;
 mod engine;
 mod lab;
+mod run;
 mod studio;
 
 use serde::Serialize;

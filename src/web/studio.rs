@@ -5,13 +5,13 @@
 
 use std::rc::Rc;
 
-use js_sys::{Promise, Uint8Array, Uint8ClampedArray};
+use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::dataset::Dataset;
-use super::engine::{Engine, read_rgba};
+use super::engine::Engine;
+use super::run;
 use super::{js_error, to_js};
 use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot};
 use gan_playground::data::ImageSet;
@@ -153,32 +153,12 @@ impl StudioRun {
 
     /// One iteration (k D steps, m G steps); resolves its statistics.
     pub fn step(&mut self) -> Promise {
-        let pending = match self.run.iteration(&self.data) {
-            Ok(p) => p,
-            Err(e) => return Promise::reject(&js_error(e).into()),
-        };
-        future_to_promise(async move {
-            let stats = pending
-                .read_async()
-                .await
-                .map_err(|e| JsValue::from(js_error(e)))?;
-            to_js(&stats).map_err(JsValue::from)
-        })
+        run::step(&mut self.run, &self.data)
     }
 
     /// The 64 samples from the fixed z, as RGBA.
     pub fn samples(&self) -> Promise {
-        let images = match self.run.sample(self.z.clone()) {
-            Ok(t) => t,
-            Err(e) => return Promise::reject(&js_error(e).into()),
-        };
-        let (channels, size) = (self.run.model.channels, self.run.model.image_size);
-        future_to_promise(async move {
-            let rgba = read_rgba(images, channels, size)
-                .await
-                .map_err(|e| JsValue::from(JsError::new(&e)))?;
-            Ok(Uint8ClampedArray::from(rgba.as_slice()).into())
-        })
+        run::samples(&self.run, self.z.clone())
     }
 
     /// The run's exact state as snapshot bytes (`run.safetensors`). Rejects, naming the
@@ -193,23 +173,16 @@ impl StudioRun {
         self.read(|snapshot| snapshot.generator_safetensors().map_err(js_error))
     }
 
+    /// A snapshot's bytes made by `then`, once the core has found it finite.
     fn read(
         &self,
         then: impl FnOnce(RunSnapshot) -> Result<Vec<u8>, JsError> + 'static,
     ) -> Promise {
-        let pending = match PendingSnapshot::of(&self.run) {
-            Ok(p) => p,
-            Err(e) => return Promise::reject(&js_error(e).into()),
-        };
-        future_to_promise(async move {
-            let snapshot = pending
-                .read_async()
-                .await
-                .map_err(|e| JsValue::from(js_error(e)))?;
+        run::read_snapshot(PendingSnapshot::of(&self.run), |snapshot| {
             snapshot
                 .check()
-                .map_err(|e| JsValue::from(JsError::new(&format!("the run has diverged: {e}"))))?;
-            Ok(Uint8Array::from(then(snapshot)?.as_slice()).into())
+                .map_err(|e| JsError::new(&format!("the run has diverged: {e}")))?;
+            then(snapshot)
         })
     }
 }

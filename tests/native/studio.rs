@@ -3,8 +3,11 @@
 
 use crate::common;
 
+use std::path::Path;
+
 use burn::tensor::Device;
 use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot, save_run};
+use gan_playground::data::ImageSet;
 use gan_playground::studio::{self, LIMITS, Preset, StudioConfig};
 
 fn tiny(seed: u64) -> StudioConfig {
@@ -13,6 +16,37 @@ fn tiny(seed: u64) -> StudioConfig {
         seed,
         ..StudioConfig::default()
     }
+}
+
+/// A fresh tiny run on the MNIST slice after `steps` iterations, and its data.
+fn trained(seed: u64, steps: usize) -> (gan_playground::Trainer, ImageSet) {
+    let (mut run, images) =
+        studio::new_run(&tiny(seed), &common::mnist_slice(), &Device::flex()).unwrap();
+    for _ in 0..steps {
+        run.iteration(&images).unwrap().read().unwrap();
+    }
+    (run, images)
+}
+
+/// `gan-playground train --from-run FILE` on the MNIST slice up to `iterations`, into `out`.
+fn train_from(file: &Path, out: &Path, iterations: u64) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gan-playground"))
+        .args(["train", "--images", common::MNIST_IMAGES])
+        .args(["--iterations", &iterations.to_string()])
+        .args([
+            "--sample-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+            "--from-run",
+        ])
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    (output.status.success(), stderr)
 }
 
 fn snapshot_bytes(run: &gan_playground::Trainer) -> Vec<u8> {
@@ -79,10 +113,7 @@ fn the_page_settings_are_camel_case_and_an_unknown_one_is_refused() {
 fn a_cli_checkpoint_goes_on_in_the_studio_exactly_as_it_would_have() {
     let data = common::mnist_slice();
     let device = Device::flex();
-    let (mut cli, images) = studio::new_run(&tiny(3), &data, &device).unwrap();
-    for _ in 0..3 {
-        cli.iteration(&images).unwrap().read().unwrap();
-    }
+    let (mut cli, images) = trained(3, 3);
     let dir = tempfile::tempdir().unwrap();
     save_run(&cli, dir.path()).unwrap();
     let bytes = std::fs::read(dir.path().join("run.safetensors")).unwrap();
@@ -133,10 +164,7 @@ fn a_run_is_refused_when_its_images_are_not_the_datasets_kind_or_it_is_not_a_run
 
 #[test]
 fn the_generator_alone_comes_out_of_a_snapshot_as_generate_reads_it() {
-    let data = common::mnist_slice();
-    let device = Device::flex();
-    let (mut run, images) = studio::new_run(&tiny(2), &data, &device).unwrap();
-    run.iteration(&images).unwrap().read().unwrap();
+    let (run, _) = trained(2, 1);
     let snapshot = RunSnapshot::from_bytes(snapshot_bytes(&run)).unwrap();
     snapshot.check().unwrap();
     let bytes = snapshot.generator_safetensors().unwrap();
@@ -179,39 +207,14 @@ fn the_largest_learning_rate_diverges_and_the_snapshot_check_names_it() {
 
 #[test]
 fn a_studio_checkpoint_goes_on_in_the_cli_exactly_as_it_would_have() {
-    let data = common::mnist_slice();
-    let device = Device::flex();
-    let (mut page, images) = studio::new_run(&tiny(4), &data, &device).unwrap();
-    for _ in 0..2 {
-        page.iteration(&images).unwrap().read().unwrap();
-    }
+    let (mut page, images) = trained(4, 2);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("downloaded-run.safetensors");
     let downloaded = snapshot_bytes(&page);
     std::fs::write(&file, &downloaded).unwrap();
     let out = dir.path().join("cli");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gan-playground"))
-        .args([
-            "train",
-            "--images",
-            common::MNIST_IMAGES,
-            "--iterations",
-            "4",
-        ])
-        .args([
-            "--sample-every",
-            "0",
-            "--checkpoint-every",
-            "0",
-            "--from-run",
-        ])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&status.stderr);
-    assert!(status.status.success(), "{stderr}");
+    let (ok, stderr) = train_from(&file, &out, 4);
+    assert!(ok, "{stderr}");
     assert!(stderr.contains("at iteration 2"), "{stderr}");
     for _ in 0..2 {
         page.iteration(&images).unwrap().read().unwrap();
@@ -226,25 +229,8 @@ fn a_studio_checkpoint_goes_on_in_the_cli_exactly_as_it_would_have() {
         "the CLI's generator differs from the page's run continued"
     );
     // Going on from a run already past the end is refused, and the file is left as it was.
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_gan-playground"))
-        .args([
-            "train",
-            "--images",
-            common::MNIST_IMAGES,
-            "--iterations",
-            "1",
-            "--from-run",
-        ])
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.path().join("other"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(
-        !again.status.success() && stderr.contains("at iteration 2 already"),
-        "{stderr}"
-    );
+    let (ok, stderr) = train_from(&file, &dir.path().join("other"), 1);
+    assert!(!ok && stderr.contains("at iteration 2 already"), "{stderr}");
     assert!(
         std::fs::read(&file).unwrap() == downloaded,
         "the downloaded run was changed"
