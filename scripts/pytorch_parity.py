@@ -34,6 +34,12 @@ LR = 2e-3
 BETAS = (0.5, 0.999)
 EPS = 1e-4
 BATCH = 8
+# A ReLU (or LeakyReLU) input this close to 0, relative to its layer's spread, is a coin toss:
+# float32 sums in another order (SIMD kernels, another backend) land on the other side of the
+# kink, and Adam's sign-like first step turns that one mask element into lr-sized moves in a
+# whole layer. Such a fixture tests the summation order, not the loop, so a seed whose training
+# iteration has one is skipped. Observed: an input of +3.5e-7 against -5.1e-7 at unit spread.
+KINK_MARGIN = 1e-5
 
 
 class Generator(nn.Module):
@@ -105,6 +111,22 @@ def state(prefix, module):
     }
 
 
+class KinkWatch:
+    """Records, for every ReLU / LeakyReLU input while active, min |x| / std(x)."""
+
+    def __init__(self, *nets):
+        self.closest = float("inf")
+        for net in nets:
+            for m in net.modules():
+                if isinstance(m, (nn.ReLU, nn.LeakyReLU)):
+                    m.register_forward_pre_hook(self.hook)
+
+    def hook(self, _module, inputs):
+        (x,) = inputs
+        x = x.detach()
+        self.closest = min(self.closest, (x.abs().min() / x.std()).item())
+
+
 def one_iteration(netG, netD, real, z_d, z_g, cost):
     optD = torch.optim.Adam(netD.parameters(), lr=LR, betas=BETAS, eps=EPS)
     optG = torch.optim.Adam(netG.parameters(), lr=LR, betas=BETAS, eps=EPS)
@@ -128,7 +150,23 @@ def one_iteration(netG, netD, real, z_d, z_g, cost):
     return torch.tensor([err_d.item(), err_g.item()])
 
 
-def make(name, nz, ngf, ndf, nc, seed):
+def make(name, nz, ngf, ndf, nc, first_seed):
+    """The first seed from `first_seed` on whose training iteration keeps clear of the kinks."""
+    for seed in range(first_seed, first_seed + 200):
+        out, closest = attempt(nz, ngf, ndf, nc, seed)
+        if closest >= KINK_MARGIN:
+            break
+        print(f"{name}: seed {seed} has an activation input {closest:.1e} std from its kink; next seed")
+    else:
+        sys.exit(f"{name}: no seed in 200 keeps every activation input {KINK_MARGIN} std from its kink")
+    OUT.mkdir(parents=True, exist_ok=True)
+    meta = {"nz": str(nz), "ngf": str(ngf), "ndf": str(ndf), "nc": str(nc), "lr": str(LR), "eps": str(EPS),
+            "torch": torch.__version__, "seed": str(seed), "kink_margin": f"{closest:.3e}"}
+    save_file({k: v.float().contiguous() for k, v in out.items()}, OUT / f"{name}.safetensors", metadata=meta)
+    print(f"wrote {OUT / (name + '.safetensors')} (seed {seed}, closest activation input {closest:.1e} std from its kink)")
+
+
+def attempt(nz, ngf, ndf, nc, seed):
     torch.manual_seed(seed)
     netG = Generator(nz, ngf, nc)
     netG.apply(weights_init)
@@ -159,24 +197,22 @@ def make(name, nz, ngf, ndf, nc, seed):
     z_g = torch.randn(BATCH, nz)
     out["step.real"], out["step.z_d"], out["step.z_g"] = real, z_d, z_g
     start_g, start_d = netG.state_dict(), netD.state_dict()
+    closest = float("inf")
     for cost in ("saturating", "non_saturating"):
         g = Generator(nz, ngf, nc)
         g.load_state_dict(start_g)
         d = Discriminator(ndf, nc)
         d.load_state_dict(start_d)
+        watch = KinkWatch(g, d)
         out[f"{cost}.loss"] = one_iteration(g, d, real, z_d.view(BATCH, nz, 1, 1), z_g.view(BATCH, nz, 1, 1), cost)
         out.update(state(f"{cost}.g.", g))
         out.update(state(f"{cost}.d.", d))
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    meta = {"nz": str(nz), "ngf": str(ngf), "ndf": str(ndf), "nc": str(nc), "lr": str(LR), "eps": str(EPS),
-            "torch": torch.__version__, "seed": str(seed)}
-    save_file({k: v.float().contiguous() for k, v in out.items()}, OUT / f"{name}.safetensors", metadata=meta)
-    print(f"wrote {OUT / (name + '.safetensors')}")
+        closest = min(closest, watch.closest)
+    return out, closest
 
 
 if __name__ == "__main__":
     torch.use_deterministic_algorithms(True)
-    make("nc1", nz=100, ngf=8, ndf=8, nc=1, seed=1)
-    make("nc3", nz=100, ngf=4, ndf=4, nc=3, seed=2)
+    make("nc1", nz=100, ngf=8, ndf=8, nc=1, first_seed=1)
+    make("nc3", nz=100, ngf=4, ndf=4, nc=3, first_seed=2)
     sys.exit(0)
