@@ -192,6 +192,25 @@ impl ImageSet {
         ImageSet::from_idx(parse_idx_within(images, max)?, None)
     }
 
+    /// The images as an uncompressed idx file, `[n, h, w]` or `[n, h, w, 3]` (the inverse of
+    /// [`ImageSet::from_idx`]; labels are not written).
+    pub fn to_idx(&self) -> Vec<u8> {
+        let (n, c, s) = (self.count, self.channels, self.size);
+        if c == 1 {
+            return write_idx(&[n, s, s], &self.pixels);
+        }
+        let plane = s * s;
+        let mut hwc = vec![0u8; self.pixels.len()];
+        for (i, image) in self.pixels.chunks_exact(plane * c).enumerate() {
+            for (ch, values) in image.chunks_exact(plane).enumerate() {
+                for (p, v) in values.iter().enumerate() {
+                    hwc[(i * plane + p) * c + ch] = *v;
+                }
+            }
+        }
+        write_idx(&[n, s, s, c], &hwc)
+    }
+
     /// The first `n` images (all if fewer).
     pub fn take(mut self, n: usize) -> Self {
         let n = n.min(self.count);

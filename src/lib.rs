@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod npy;
+pub mod own_images;
 pub mod studio;
 pub mod train;
 

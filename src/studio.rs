@@ -12,7 +12,7 @@ use crate::lab::Range;
 use crate::latent::Prior;
 use crate::loss::GeneratorCost;
 use crate::model::{ModelConfig, ModelError};
-use crate::train::{TrainConfig, Trainer};
+use crate::train::{Augment, TrainConfig, Trainer};
 
 /// Length of z in every preset (the DCGAN paper's).
 pub const LATENT: usize = 100;
@@ -78,8 +78,14 @@ pub struct StudioLimits {
     pub d_steps: Range<usize>,
     pub g_steps: Range<usize>,
     pub seed: Range<u64>,
+    /// The decay of G's moving average (0: none).
+    pub ema: Range<f64>,
     /// A run's target number of iterations (the page's progress bar).
     pub target_steps: Range<u64>,
+    /// Steps between two frames of the page's history strip.
+    pub history_every: Range<u64>,
+    /// Steps between two quality measurements in the page (0: none).
+    pub measure_every: Range<u64>,
     /// The most bytes of an uploaded checkpoint (the pytorch-dcgan preset's run is ~80 MB).
     pub checkpoint_bytes: Range<usize>,
 }
@@ -105,9 +111,21 @@ pub const LIMITS: StudioLimits = StudioLimits {
         min: 0,
         max: u32::MAX as u64,
     },
+    ema: Range {
+        min: 0.0,
+        max: 0.9999,
+    },
     target_steps: Range {
         min: 1,
         max: 1_000_000,
+    },
+    history_every: Range {
+        min: 1,
+        max: 100_000,
+    },
+    measure_every: Range {
+        min: 0,
+        max: 100_000,
     },
     checkpoint_bytes: Range {
         min: 1,
@@ -130,6 +148,10 @@ pub struct StudioConfig {
     pub cost: GeneratorCost,
     pub prior: Prior,
     pub seed: u64,
+    /// D's inputs through DiffAugment (for small sets of one's own).
+    pub augment: Augment,
+    /// The decay of G's moving average, which downloads and the explorer then use (0: none).
+    pub ema: f64,
 }
 
 impl Default for StudioConfig {
@@ -154,6 +176,7 @@ impl StudioConfig {
         l.d_steps.check("D steps per iteration", self.d_steps)?;
         l.g_steps.check("G steps per iteration", self.g_steps)?;
         l.seed.check("seed", self.seed)?;
+        l.ema.check("average decay", self.ema)?;
         self.train().validate()
     }
 
@@ -169,6 +192,8 @@ impl StudioConfig {
             prior: self.prior,
             batch_size: self.batch_size,
             seed: self.seed,
+            augment: self.augment,
+            ema: (self.ema > 0.0).then_some(self.ema),
             ..TrainConfig::default()
         }
     }
@@ -198,6 +223,8 @@ impl StudioConfig {
             cost: t.cost,
             prior: t.prior,
             seed: t.seed,
+            augment: t.augment,
+            ema: t.ema.unwrap_or(0.0),
         }
     }
 }

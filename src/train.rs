@@ -21,11 +21,13 @@ use crate::loss::{discriminator_loss, generator_cost};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
 
 mod adam;
+mod augment;
 mod average;
 mod schedule;
 mod stats;
 pub use adam::{Adam, Moments};
-pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, recalibrate};
+pub use augment::Augment;
+pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, averaged_generator, recalibrate};
 pub use schedule::LinearDecay;
 pub use stats::{IterationStats, PendingStats};
 
@@ -45,6 +47,13 @@ pub struct TrainConfig {
     pub prior: Prior,
     pub batch_size: usize,
     pub seed: u64,
+    /// D's inputs through DiffAugment (absent in runs saved before it existed: none).
+    #[serde(default)]
+    pub augment: Augment,
+    /// Also keep an exponential moving average of G's weights with this decay (training is
+    /// unchanged; the average is what a run ships).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -61,6 +70,8 @@ impl Default for TrainConfig {
             prior: Prior::Normal,
             batch_size: 64,
             seed: 0,
+            augment: Augment::default(),
+            ema: None,
         }
     }
 }
@@ -94,6 +105,11 @@ impl TrainConfig {
         if !(2..=4096).contains(&self.batch_size) {
             return fail(format!("batch size {} is not in 2..=4096", self.batch_size));
         }
+        if let Some(decay) = self.ema
+            && !(decay.is_finite() && (0.0..1.0).contains(&decay))
+        {
+            return fail(format!("average decay {decay} is not in [0, 1)"));
+        }
         Ok(())
     }
 
@@ -126,6 +142,8 @@ pub struct Trainer {
     pub discriminator: Discriminator,
     pub opt_g: Adam,
     pub opt_d: Adam,
+    /// The moving average of G's weights, when `config.ema` asks for one.
+    pub average: Option<GeneratorAverage>,
     /// Iterations completed.
     pub iteration: u64,
     /// Multiplies both learning rates (1 unless a schedule sets it; see [`LinearDecay`]).
@@ -158,11 +176,17 @@ impl Trainer {
         config.validate()?;
         // Plain tensors on the target device first, then `train()` makes them autodiff leaves.
         let plain = device.clone().without_autodiff();
+        let generator = generator.valid().to_device(&plain);
+        let average = config
+            .ema
+            .map(|decay| GeneratorAverage::new(&generator, decay))
+            .transpose()?;
         Ok(Trainer {
-            generator: generator.valid().to_device(&plain).train(),
+            generator: generator.train(),
             discriminator: discriminator.valid().to_device(&plain).train(),
             opt_g: config.adam(),
             opt_d: config.adam(),
+            average,
             model,
             config,
             iteration: 0,
@@ -173,6 +197,21 @@ impl Trainer {
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Starts keeping G's moving average in a run that had none (one resumed with an average
+    /// asked for anew): from `from` (an average saved apart) or from G as it is.
+    pub fn start_average(
+        &mut self,
+        decay: f64,
+        from: Option<&Generator>,
+    ) -> Result<(), ModelError> {
+        self.average = Some(GeneratorAverage::new(
+            from.unwrap_or(&self.generator),
+            decay,
+        )?);
+        self.config.ema = Some(decay);
+        Ok(())
     }
 
     /// Scales both learning rates from the next step on (a schedule's factor, in [0, 1]).
@@ -195,14 +234,25 @@ impl Trainer {
         Ok(latent::to_tensor(z, self.model.latent, &self.device)?)
     }
 
-    /// One discriminator step on a real batch and generated samples from `z`.
-    pub fn discriminator_step(&mut self, real: Tensor<4>, z: Tensor<2>) -> DiscriminatorStep {
+    /// `x` through the run's augmentation (none unless `config.augment` asks), draw `stream`.
+    fn augment(&self, x: Tensor<4>, stream: u64) -> Tensor<4> {
+        self.config.augment.apply(x, self.config.seed, stream)
+    }
+
+    /// One discriminator step on a real batch and generated samples from `z`; `step` numbers
+    /// the step (it picks the augmentation's draws).
+    pub fn discriminator_step(
+        &mut self,
+        real: Tensor<4>,
+        z: Tensor<2>,
+        step: u64,
+    ) -> DiscriminatorStep {
         // G with its parameters untracked: nothing backpropagates through this pass, and a
         // recorded one would be kept until G's next backward (never, in a head start). Its
         // running batch-norm statistics are shared with `self.generator`, so they still move.
         let fake = self.generator.clone().no_grad().forward(z);
-        let real_logits = self.discriminator.forward(real);
-        let fake_logits = self.discriminator.forward(fake);
+        let real_logits = self.discriminator.forward(self.augment(real, 4 * step));
+        let fake_logits = self.discriminator.forward(self.augment(fake, 4 * step + 1));
         let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
         self.discriminator = self.opt_d.step(
@@ -217,9 +267,11 @@ impl Trainer {
         }
     }
 
-    /// One generator step with the configured cost.
-    pub fn generator_step(&mut self, z: Tensor<2>) -> GeneratorStep {
-        let fake_logits = self.discriminator.forward(self.generator.forward(z));
+    /// One generator step with the configured cost; `step` numbers it (the augmentation's
+    /// draws).
+    pub fn generator_step(&mut self, z: Tensor<2>, step: u64) -> GeneratorStep {
+        let fake = self.augment(self.generator.forward(z), 4 * step + 2);
+        let fake_logits = self.discriminator.forward(fake);
         let cost = generator_cost(fake_logits.clone(), self.config.cost);
         let grads = GradientsParams::from_grads(cost.backward(), &self.generator);
         let grad_norm = gradient_norm(&self.generator, &grads, &self.device);
@@ -274,7 +326,8 @@ impl Trainer {
             let mut rng = latent::rng(self.config.seed ^ HEAD ^ step.wrapping_mul(0x9E37_79B9));
             let z = latent::sample_with(self.config.prior, b, self.model.latent, &mut rng);
             let z = self.latent_batch(z)?;
-            self.discriminator_step(real, z);
+            // Draws apart from the iterations' (theirs are 4 · step + 0, 1, 2).
+            self.discriminator_step(real, z, u64::MAX / 4 - step);
         }
         Ok(())
     }
@@ -303,18 +356,18 @@ impl Trainer {
                 self.model.latent,
                 &mut rng,
             ))?;
-            d_out = Some(self.discriminator_step(real, z));
+            d_out = Some(self.discriminator_step(real, z, step));
         }
         let mut first_g: Option<GeneratorStep> = None;
         let mut last_z = None;
-        for _ in 0..m {
+        for j in 0..m {
             let z = self.latent_batch(latent::sample_with(
                 self.config.prior,
                 b,
                 self.model.latent,
                 &mut rng,
             ))?;
-            let out = self.generator_step(z.clone());
+            let out = self.generator_step(z.clone(), self.iteration * m as u64 + j as u64);
             last_z = Some(z);
             first_g.get_or_insert(out);
         }
@@ -323,6 +376,9 @@ impl Trainer {
             first_g.expect("m >= 1"),
             last_z.expect("m >= 1"),
         );
+        if let Some(average) = self.average.as_mut() {
+            average.update(&self.generator);
+        }
         // How far the update moved D(G(z)): same z, batch statistics, nothing recorded.
         let after = self.discriminator.forward_with(
             self.generator.forward_with(z, NormMode::BatchStats),

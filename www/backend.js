@@ -34,15 +34,14 @@ export async function timeGeneration(generator, z, runs = 3) {
 
 const cpuLabel = "CPU (Burn flex in wasm)";
 
-function free(choice) {
-  choice?.generator?.free();
-  choice?.engine?.free();
-}
-
 // Returns { engine, generator, label, banner } for the weights `bytes`; `report(text)` shows
 // progress. Never throws for a missing or failing WebGPU: that is a CPU run with a banner.
-// Whatever is not kept is freed.
-export async function selectEngine(core, want, bytes, z, report) {
+// Whatever is not kept is freed (an engine with `freeEngine`, which lets go of its devices).
+export async function selectEngine(core, want, bytes, z, report, freeEngine = (e) => e.free()) {
+  const free = (choice) => {
+    choice?.generator?.free();
+    if (choice?.engine) freeEngine(choice.engine);
+  };
   const onCpu = async (banner) => {
     const engine = core.Engine.cpu();
     const generator = engine.loadGenerator(bytes);

@@ -27,6 +27,36 @@ const datasets = new Map();
 const runs = new Map();
 /** @type {import("gan-core").StudioRun | null} the studio's run */
 let studio = null;
+/** @type {Map<string, import("gan-core").QualityMeter>} dataset name → the studio's quality meter */
+const meters = new Map();
+
+// WebGPU devices this worker's engines asked for (Burn's wgpu asks through the adapter's
+// requestDevice, so wrapping it sees them). A device the browser takes away (driver reset, GPU
+// process crash, `destroy()`) is reported to the facade, which moves the page to the CPU; one
+// released with its engine is not. `self.gpuDevices` is where a test reaches them.
+/** @type {any[]} */
+const gpuDevices = [];
+const released = new WeakSet();
+/** @type {any} */ (self).gpuDevices = gpuDevices;
+const adapterClass = /** @type {any} */ (globalThis).GPUAdapter;
+if (adapterClass) {
+  const requestDevice = adapterClass.prototype.requestDevice;
+  adapterClass.prototype.requestDevice = async function (/** @type {any[]} */ ...args) {
+    const device = await requestDevice.apply(this, args);
+    gpuDevices.push(device);
+    device.lost.then((/** @type {any} */ info) => {
+      if (!released.has(device)) self.postMessage({ event: "device-lost", reason: info.reason, message: info.message });
+    });
+    return device;
+  };
+}
+
+/** Frees an engine and lets go of its devices without reporting them lost. */
+function freeEngine(old) {
+  for (const d of gpuDevices) released.add(d);
+  gpuDevices.length = 0;
+  old.free();
+}
 
 /**
  * Frees what a new object replaces (wasm objects are not garbage-collected).
@@ -34,7 +64,9 @@ let studio = null;
  * @param {T | null | undefined} old @param {T | null} next @returns {T | null}
  */
 function replace(old, next) {
-  if (old && old !== next) old.free();
+  if (!old || old === next) return next;
+  if (/** @type {unknown} */ (old) === engine) freeEngine(old);
+  else old.free();
   return next;
 }
 
@@ -91,7 +123,7 @@ const OPS = {
     const { latent } = core.describeGenerator(weights);
     const z = core.sampleLatent(prior, 1, latent, 0);
     const report = (text) => self.postMessage({ event: "progress", text });
-    const chosen = await selectEngine(core, want, weights, z, report);
+    const chosen = await selectEngine(core, want, weights, z, report, freeEngine);
     engine = replace(engine, chosen.engine);
     generator = replace(generator, chosen.generator);
     return { backend: backendOf(engine), label: chosen.label, banner: chosen.banner, ...describe(generator) };
@@ -190,14 +222,86 @@ const OPS = {
     return must(studio, "start a studio run").generator();
   },
 
+  // The quality of the studio's run on dataset `name` (its meter made once, from the
+  // classifier's bytes, which the facade sends the first time).
+  studioQuality({ name, classifier, samples }) {
+    if (!meters.has(name)) {
+      if (!classifier) throw new Error(`send the ${name} classifier`);
+      meters.set(name, core.QualityMeter.create(classifier, must(datasets.get(name), `send the ${name} images`), samples));
+    }
+    return must(studio, "start a studio run").quality(/** @type {any} */ (meters.get(name)));
+  },
+
+  // One's own images, decoded here with the browser's decoders one file at a time (a thousand
+  // photos are never decoded at once), and placed, checked and kept by the core. The set is
+  // this worker's dataset `name` (from its content) from then on; what could not be used is
+  // listed, and a set with nothing usable is an answer with a problem, not an error, so that
+  // the list still reaches the page.
+  async gatherImages({ files, names, size, fit }) {
+    const gatherer = new core.OwnImageGatherer(size, fit);
+    try {
+      const { headBytes } = core.ownImageLimits();
+      const canvas = new OffscreenCanvas(size, size);
+      const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
+      ctx.imageSmoothingQuality = "high";
+      for (let i = 0; i < files.length; i++) {
+        if (i % 20 === 0) self.postMessage({ event: "progress", text: `Reading your images: ${i} of ${files.length}`, fraction: i / files.length });
+        const file = files[i];
+        const name = names[i] ?? file.name;
+        let head = new Uint8Array(0); // a full set refuses the file unread
+        try {
+          if (!gatherer.isFull()) head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
+        } catch (e) {
+          gatherer.reject(name, `unreadable: ${e?.message ?? e}`);
+          continue;
+        }
+        const place = gatherer.admit(name, file.size, head);
+        if (!place) continue;
+        let bitmap;
+        try {
+          bitmap = await createImageBitmap(file, { premultiplyAlpha: "none" });
+        } catch {
+          gatherer.reject(name, "corrupt: the browser could not decode it");
+          continue;
+        }
+        const { source: s, dest: d } = place;
+        ctx.clearRect(0, 0, size, size);
+        ctx.drawImage(bitmap, s.x, s.y, s.w, s.h, d.x, d.y, d.w, d.h);
+        bitmap.close();
+        gatherer.add(new Uint8Array(ctx.getImageData(0, 0, size, size).data.buffer), d);
+      }
+      const rejected = gatherer.rejected();
+      let summary;
+      try {
+        summary = gatherer.finish();
+      } catch (e) {
+        return { name: null, problem: e.message, rejected, count: 0, channels: 0, size, idx: null };
+      }
+      const idx = gatherer.idx();
+      const name = `own-${await digest(idx)}`;
+      datasets.set(name, replace(datasets.get(name), core.Dataset.decode(idx)));
+      return { name, problem: null, idx, ...summary };
+    } finally {
+      gatherer.free();
+    }
+  },
+
   // The wasm heap: linear memory only grows, so a leak shows here as growth.
   memory() {
     return { wasmBytes: exports.memory.buffer.byteLength };
   },
 };
 
+/** The first 12 hex digits of the SHA-256 of `bytes`: a set's identity. */
+async function digest(bytes) {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...hash.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Typed arrays in an answer (itself, or one of its fields) travel as transferred buffers. */
 function transferables(value) {
   if (ArrayBuffer.isView(value)) return [value.buffer];
+  if (value && typeof value === "object") return Object.values(value).filter((v) => ArrayBuffer.isView(v)).map((v) => v.buffer);
   return [];
 }
 

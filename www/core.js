@@ -29,7 +29,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
-  "studioLimits", "studioDefaults", "validateStudioOptions"];
+  "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits"];
 
 /** A request failed because its worker stopped (it is being started again). */
 export class WorkerLost extends Error {}
@@ -76,6 +76,7 @@ class CoreWorker {
     this.pending = new Map();
     this.lanes = new Map();
     this.datasets = new Set(); // what this instance has decoded
+    this.meters = new Set(); // datasets this instance has a quality meter for
     this.nextId = 1;
     this.worker.addEventListener("message", ({ data }) => this.#receive(data));
     this.worker.addEventListener("error", (e) => {
@@ -91,7 +92,11 @@ class CoreWorker {
 
   #receive(data) {
     if (data.event === "progress") {
-      this.core.dispatchEvent(new CustomEvent("progress", { detail: { role: this.role, text: data.text } }));
+      this.core.dispatchEvent(new CustomEvent("progress", { detail: { role: this.role, text: data.text, fraction: data.fraction } }));
+      return;
+    }
+    if (data.event === "device-lost") {
+      this.core.dispatchEvent(new CustomEvent("device-lost", { detail: { role: this.role, reason: data.reason, message: data.message } }));
       return;
     }
     const request = this.pending.get(data.id);
@@ -392,6 +397,31 @@ class StudioClient {
 
   async generator() {
     return (await this.ready()).call("studioGenerator", {});
+  }
+
+  /**
+   * The run's quality on dataset `name`; `classifier()` gives the classifier's bytes, asked for
+   * only when this worker has no meter for `name` yet.
+   * @param {string} name @param {() => Promise<Uint8Array>} classifier @param {number} samples
+   */
+  async quality(name, classifier, samples) {
+    const worker = await this.ready();
+    const first = !worker.meters.has(name);
+    const value = await worker.call("studioQuality", { name, samples, classifier: first ? await classifier() : null });
+    worker.meters.add(name);
+    return value;
+  }
+
+  /**
+   * One's own images, gathered in the studio worker at `size` pixels; the set becomes the
+   * worker's dataset `name` (null, with a problem, when nothing was usable).
+   * @param {File[]} files @param {string[]} names @param {number} size @param {"crop" | "pad"} fit
+   */
+  async gather(files, names, size, fit) {
+    const worker = await this.ready();
+    const value = await worker.call("gatherImages", { files, names, size, fit });
+    if (value.name) worker.datasets.add(value.name);
+    return value;
   }
 
   /** The backend changed: the next call starts a worker on the new one. */

@@ -68,6 +68,15 @@ function readHash(models, hash = location.hash) {
   return { model: problem ? null : model, code: params.get("z"), problem };
 }
 
+// A studio recipe link (#recipe=…) fills the studio's set-up; true when `hash` is one.
+function showRecipe(hash) {
+  const result = studio.applyRecipe(hash);
+  if (!result) return false;
+  if (result.ok) showBanner(result.text);
+  else addError(result.text);
+  return true;
+}
+
 function backendWanted() {
   const want = new URLSearchParams(location.search).get("backend") ?? "auto";
   if (BACKENDS.includes(want)) return { want };
@@ -89,6 +98,7 @@ async function readManifest() {
   return maths.readManifest(await response.text());
 }
 
+const startHash = location.hash; // the page writes its own hash once it draws
 progress("Loading the Rust core…");
 const core = await Core.start().catch((e) => stop(`The model cannot run here: ${e.message}.`));
 const { maths } = core;
@@ -98,7 +108,10 @@ const manifest = await readManifest()
   .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
 const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
-core.addEventListener("progress", (e) => progress(e.detail.text));
+core.addEventListener("progress", (e) => {
+  progress(e.detail.text);
+  if (e.detail.fraction !== undefined) $("progress").value = e.detail.fraction;
+});
 
 const renderer = new Renderer($("sample"), core, {
   onFrame: ({ ms, fps }) => {
@@ -158,6 +171,26 @@ core.addEventListener("recovered", (e) => {
   showBanner(`The generation worker stopped and was restarted; ${state.model.name} is back at the same z.`);
   renderer.request(latent.z);
   grid.refresh();
+});
+
+// WebGPU took its device away (a driver reset, the GPU process gone): everything moves to the
+// CPU backend; the studio's run goes on there from its last snapshot (the lost device cannot
+// be read), and the lab starts again.
+let deviceLost = false;
+core.addEventListener("device-lost", (e) => {
+  if (deviceLost || core.backend !== "webgpu") return;
+  deviceLost = true;
+  const why = [e.detail.reason, e.detail.message].filter(Boolean).join(": ") || "no reason given";
+  guarded(async () => {
+    lab.detach();
+    const studioWasRunning = await studio.detach({ deviceLost: true });
+    await activate(state.model, "cpu", maths.encodeLatent(latent.z));
+    $("backend-choice").value = "cpu";
+    showBanner(`WebGPU lost its device (${why}); the page goes on on the CPU backend`
+      + (studio.saved ? `, and the studio's run from its snapshot at step ${studio.saved.iteration}.` : "."));
+    document.body.dataset.deviceLost = "true";
+    if (studioWasRunning) studio.start();
+  }).finally(() => { deviceLost = false; });
 });
 
 function writeHash() {
@@ -273,6 +306,7 @@ $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8)
 // A storm of them queues one load, of the newest link when its turn comes; until then the
 // page does not write its own hash over it (pendingLink, above).
 addEventListener("hashchange", (e) => {
+  if (showRecipe(new URL(e.newURL).hash)) return;
   const queued = pendingLink !== null;
   pendingLink = new URL(e.newURL).hash;
   if (queued) return;
@@ -299,6 +333,7 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
   await guarded(() => activate(first, backend.want, hash.code));
 }
 studio.offerSaved().catch((e) => showError(`Studio: ${e.message}`));
+showRecipe(startHash);
 // For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid and
 // the studio.
 globalThis.ganPlayground = { core, lab, grid, studio };

@@ -15,9 +15,10 @@
  * @typedef {{ lr?: number, headStart?: number, dSteps?: number, gSteps?: number,
  *   batchSize?: number, width?: number, seed?: number }} LabOptions
  * @typedef {"saturating" | "non_saturating"} LabCost
+ * @typedef {{ translation: boolean, cutout: boolean, colour: boolean }} Augment
  * @typedef {{ preset: string, lrD: number, lrG: number, beta1: number, beta2: number,
  *   batchSize: number, dSteps: number, gSteps: number, cost: string, prior: string,
- *   seed: number }} StudioOptions
+ *   seed: number, augment: Augment, ema: number }} StudioOptions
  * @typedef {{ iteration: number, preset: string | null, config: StudioOptions,
  *   imageSize: number, channels: number, gWidth: number, dWidth: number }} StudioInfo
  * @typedef {"webgpu" | "cpu"} Backend
@@ -27,6 +28,15 @@
  * One iteration's statistics (the core's IterationStats, camelCase).
  * @typedef {{ iteration: number, dLoss: number, gCost: number, dReal: number,
  *   dFakeBefore: number, dFakeAfter: number, gGradNorm: number, dFakeBatch: number[] }} IterationStats
+ */
+
+/**
+ * A quality measurement (the core's metrics::Measured, camelCase).
+ * @typedef {{ classifierScore: number, frechetDistance: number, floor: number, samples: number,
+ *   effectiveClasses: number, sharpness: number, classShares: number[] }} Measured
+ * One's own images gathered: the set's name and idx bytes, or null and the problem.
+ * @typedef {{ name: string | null, problem: string | null, idx: Uint8Array | null, count: number,
+ *   channels: number, size: number, rejected: { name: string, reason: string }[] }} Gathered
  */
 
 /**
@@ -57,6 +67,8 @@
  *   studioSamples: [{}, Uint8ClampedArray],
  *   studioSnapshot: [{}, Uint8Array],
  *   studioGenerator: [{}, Uint8Array],
+ *   studioQuality: [{ name: string, samples: number, classifier: Uint8Array | null }, Measured],
+ *   gatherImages: [{ files: File[], names: string[], size: number, fit: "crop" | "pad" }, Gathered],
  *   memory: [{}, { wasmBytes: number }],
  * }} Ops
  * @typedef {keyof Ops} Op
@@ -65,7 +77,8 @@
 /**
  * @typedef {{ id: number, op: Op, args: any }} Request
  * @typedef {{ id: number, ok: true, value: any } | { id: number, ok: false, error: string, fatal: boolean }} Reply
- * @typedef {{ event: "progress", text: string }} Notice
+ * @typedef {{ event: "progress", text: string, fraction?: number }
+ *   | { event: "device-lost", reason: string, message: string }} Notice
  */
 
 export {};

@@ -1,11 +1,13 @@
 // @ts-check
 // What the page keeps in this browser (IndexedDB, database "gan-playground"): the studio's
-// autosaved run (one record, "studio") and the generators trained here and opened in the
-// explorer ("models", by id `local:NAME`). Nothing here leaves the browser.
+// autosaved run (one record, "studio"), the generators trained here and opened in the explorer
+// ("models", by id `local:NAME`), and the sets of one's own images a saved run trains on
+// ("datasets", by name `own-…`). Nothing here leaves the browser.
 
 const DB = "gan-playground";
 const RUNS = "runs";
 const MODELS = "models";
+const DATASETS = "datasets";
 const STUDIO = "studio";
 
 /** @type {Promise<IDBDatabase> | null} */
@@ -13,10 +15,13 @@ let opened = null;
 
 function open() {
   opened ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore(RUNS);
-      request.result.createObjectStore(MODELS, { keyPath: "id" });
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = (e) => {
+      if (e.oldVersion < 1) {
+        request.result.createObjectStore(RUNS);
+        request.result.createObjectStore(MODELS, { keyPath: "id" });
+      }
+      if (e.oldVersion < 2) request.result.createObjectStore(DATASETS, { keyPath: "name" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(new Error(`this browser's storage could not be opened (${request.error?.message})`));
@@ -60,4 +65,20 @@ export function localModels() {
 
 export function saveModel(model) {
   return request(MODELS, "readwrite", (s) => s.put(model));
+}
+
+/** A set of one's own images: `{ name, idx: Uint8Array, count, channels, size, fit }`. */
+export function saveDataset(set) {
+  return request(DATASETS, "readwrite", (s) => s.put(set));
+}
+
+/** @returns {Promise<any>} the set `name`, or undefined */
+export function loadDataset(name) {
+  return request(DATASETS, "readonly", (s) => s.get(name));
+}
+
+/** Forgets every set but `keep` (the one the saved run trains on). */
+export async function keepOnlyDataset(keep) {
+  const names = await request(DATASETS, "readonly", (s) => s.getAllKeys());
+  for (const name of names) if (name !== keep) await request(DATASETS, "readwrite", (s) => s.delete(name));
 }

@@ -1,134 +1,98 @@
 // The training studio: one GAN trained in the tab (in the studio worker, www/core.js), from a
-// preset and the hyperparameters, on a shipped dataset or an uploaded checkpoint; autosaved in
-// this browser (www/store.js), downloadable in the CLI's formats, and openable in the explorer.
-// A run that diverges (NaN or ∞ in a loss or a weight) pauses and rolls back to its last good
-// snapshot.
+// preset and the hyperparameters (www/studio-settings.js), on a shipped dataset or one's own
+// images (www/studio-data.js); autosaved in this browser (www/store.js) with its curves, its
+// quality measurements and its history strip (www/studio-history.js); downloadable in the
+// CLI's formats, and openable in the explorer. A run that diverges (NaN or ∞ in a loss or a
+// weight) pauses and rolls back to its last good snapshot; a lost GPU device moves it to the
+// CPU from that snapshot.
 
 import { frame, line, throttled } from "./plot.js";
 import { imageAt } from "./render.js";
 import { WorkerLost } from "./core.js";
 import * as store from "./store.js";
+import { StudioData } from "./studio-data.js";
+import { StudioSettings } from "./studio-settings.js";
+import { HistoryStrip } from "./studio-history.js";
 
-const DATASETS = {
-  mnist: "data/mnist/train-10k-images-idx3-ubyte.gz",
-  fashion: "data/fashion/train-5k-images-idx3-ubyte.gz",
-  emoji: "data/emoji/all-32px-images-idx3-ubyte.gz",
-};
-// Control → setting, and how its text becomes a value. Bounds come from the core.
-const NUMBERS = [["studio-lr-d", "lrD", "lr"], ["studio-lr-g", "lrG", "lr"], ["studio-beta1", "beta1"],
-  ["studio-beta2", "beta2"], ["studio-batch", "batchSize"], ["studio-k", "dSteps"], ["studio-m", "gSteps"],
-  ["studio-seed", "seed"]];
-const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"]];
 const CHARTS = [["dLoss", "D loss"], ["gCost", "G cost"], ["dReal", "mean D(x)"], ["dFakeBefore", "mean D(G(z))"]];
 const KEPT = ["iteration", "dLoss", "gCost", "dReal", "dFakeBefore"]; // what the curves keep of a step
 const AUTOSAVE_STEPS = 100;
 const AUTOSAVE_MS = 30_000;
 const SAMPLES_EVERY = 10; // steps between two grids while running
+const QUALITY_SAMPLES = 500; // per measurement, against as many real images
 const REDRAW_MS = 250;
-const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate is 2e-4)
 const $ = (id) => document.getElementById(id);
 
 export class Studio {
   constructor(core, { fetchBytes, onError, onMessage, onExplore }) {
-    Object.assign(this, { core, maths: core.maths, fetchBytes, onError, onMessage, onExplore });
-    this.limits = this.maths.studioLimits();
-    this.bytes = new Map();
+    Object.assign(this, { core, onMessage, onExplore });
+    this.onError = (e) => { if (!(e instanceof WorkerLost)) onError(e); };
+    this.data = new StudioData(core, { fetchBytes, onError: this.onError, sizeWanted: () => this.controls.imageSize() });
+    this.controls = new StudioSettings(core.maths, { dataset: () => this.data.name });
+    this.strip = new HistoryStrip({ onError: this.onError });
     this.run = null; // { dataset, info } of the run in the worker
     this.saved = null; // the last good snapshot: { dataset, iteration, snapshot }
     this.history = [];
+    this.quality = []; // { iteration, classifierScore, frechetDistance, floor, ms, at }
     this.running = false;
     this.loop = 0;
     this.epoch = 0; // a reset, restore or rollback overtakes what was in flight
-    for (const p of this.limits.presets) {
-      $("studio-preset").append(new Option(`${p.id} (${p.imageSize} px, width ${p.width})`, p.id));
-    }
-    this.#fill(this.maths.studioDefaults());
-    for (const [id, key, range] of NUMBERS) Object.assign($(id), { min: this.limits[range ?? key].min, max: this.limits[range ?? key].max });
-    Object.assign($("studio-target"), this.limits.targetSteps);
     $("studio-autosave").textContent = `every ${AUTOSAVE_STEPS} steps or ${AUTOSAVE_MS / 1000} s, whichever comes first,`;
-    $("studio-play").addEventListener("click", () => (this.running ? this.pause() : this.start()));
+    $("studio-quality-samples").textContent = String(QUALITY_SAMPLES);
+    $("studio-play").addEventListener("click", () => (this.running ? this.pause() : this.#guard(() => this.start())));
     $("studio-step").addEventListener("click", () => this.#guard(() => this.stepOnce()));
     $("studio-reset").addEventListener("click", () => this.#guard(() => this.reset()));
+    $("studio-measure").addEventListener("click", () => this.#guard(() => this.#measureNow()));
     $("studio-download-run").addEventListener("click", () => this.#guard(() => this.#download("run")));
     $("studio-download-generator").addEventListener("click", () => this.#guard(() => this.#download("generator")));
     $("studio-upload").addEventListener("change", (e) => this.#guard(() => this.upload(e.target)));
     $("studio-explore").addEventListener("click", () => this.#guard(() => this.explore()));
-    $("studio-lr-d").addEventListener("input", () => this.#warn());
-    $("studio-lr-g").addEventListener("input", () => this.#warn());
     document.addEventListener("visibilitychange", () => this.#visibility());
     core.addEventListener("lost", (e) => this.#lost(e.detail));
     core.addEventListener("recovered", (e) => { if (e.detail.role === "studio") this.#guard(() => this.#recover()); });
     this.drawCharts();
   }
 
-  // ---- settings ----
-  #fill(config) {
-    for (const [id, key] of NUMBERS) $(id).value = String(config[key]);
-    for (const [id, key] of CHOICES) $(id).value = config[key];
-    this.#warn();
-  }
-
-  #warn() {
-    const high = [$("studio-lr-d"), $("studio-lr-g")].some((i) => Number(i.value) > SENSIBLE_LR);
-    $("studio-warning").textContent = high
-      ? `A learning rate above ${SENSIBLE_LR} is far past DCGAN's 2e-4: expect the run to diverge (it then pauses and rolls back).`
-      : "";
-  }
-
-  // The controls' values; the core names the first one out of range, and nothing has changed
-  // when it throws.
-  settings() {
-    const o = {};
-    for (const [id, key] of NUMBERS) {
-      const text = $(id).value.trim();
-      o[key] = text === "" ? NaN : Number(text);
-      if (!Number.isFinite(o[key])) throw new Error(`“${$(id).value}” is not a number (${$(id).labels[0]?.textContent.trim()}).`);
-    }
-    for (const [id, key] of CHOICES) o[key] = $(id).value;
-    this.maths.validateStudioOptions(o);
-    return o;
-  }
-
-  target() {
-    const t = Number($("studio-target").value);
-    const { min, max } = this.limits.targetSteps;
-    if (!Number.isInteger(t) || t < min || t > max) throw new Error(`Target steps must be a whole number from ${min} to ${max}; got “${$("studio-target").value}”.`);
-    return t;
-  }
-
-  async #datasetBytes(name) {
-    if (!this.bytes.has(name)) this.bytes.set(name, await this.fetchBytes(DATASETS[name], `Loading the ${name} training images`));
-    return this.bytes.get(name);
+  /** Fills the set-up from a recipe link; null when `hash` holds none. */
+  applyRecipe(hash) {
+    const result = this.controls.applyRecipe(hash);
+    if (result?.ok) $("studio-panel").scrollIntoView();
+    return result;
   }
 
   // ---- the run ----
   async reset() {
-    const options = this.settings(); // a bad value is refused before the run is touched
+    const options = this.controls.settings(); // a bad value is refused before the run is touched
     this.pause();
     await this.#create(options);
   }
 
   async #create(options) {
     const epoch = ++this.epoch;
-    const dataset = $("studio-dataset").value;
-    const info = await this.core.studio.create(dataset, await this.#datasetBytes(dataset), options);
+    const dataset = await this.data.forSize(this.data.name, this.controls.imageSize());
+    const info = await this.core.studio.create(dataset, await this.data.bytes(dataset), options);
     if (epoch !== this.epoch) return;
     this.run = { dataset, info };
     this.history = [];
+    this.quality = [];
+    this.strip.clear();
+    await this.data.keep(dataset);
     await this.#keep(epoch, { force: true });
     this.#show();
-    await this.drawSamples();
+    await this.drawSamples({ keep: true });
   }
 
   // The run in the worker from `saved` (after a reload, a lost worker, a backend change or a
-  // divergence); the curves go back to its step.
+  // divergence); the curves, measurements and history go back to its step.
   async #restore(saved, epoch) {
-    const info = await this.core.studio.restore(saved.dataset, await this.#datasetBytes(saved.dataset), saved.snapshot);
+    const info = await this.core.studio.restore(saved.dataset, await this.data.bytes(saved.dataset), saved.snapshot);
     if (epoch !== this.epoch) return false;
     this.run = { dataset: saved.dataset, info };
     this.saved = saved;
     this.history = this.history.filter((s) => s.iteration <= info.iteration);
-    this.#fill(info.config);
+    this.quality = this.quality.filter((q) => q.iteration <= info.iteration);
+    this.strip.truncate(info.iteration);
+    this.controls.fill(info.config);
     $("studio-dataset").value = saved.dataset;
     this.#show();
     await this.drawSamples();
@@ -138,7 +102,7 @@ export class Studio {
   async #ensureRun() {
     if (this.run) return;
     if (this.saved) await this.#restore(this.saved, ++this.epoch);
-    else await this.#create(this.settings());
+    else await this.#create(this.controls.settings());
   }
 
   async stepOnce() {
@@ -169,7 +133,9 @@ export class Studio {
 
   async start() {
     if (this.running) return;
-    const target = this.target();
+    const target = this.controls.cadence("studio-target");
+    const historyEvery = this.controls.cadence("studio-history-every");
+    const measureEvery = this.controls.cadence("studio-measure-every");
     const loop = ++this.loop;
     this.running = true;
     $("studio-play").textContent = "Pause training";
@@ -180,9 +146,12 @@ export class Studio {
       const began = { at: performance.now(), step: this.run.info.iteration };
       while (going() && this.run.info.iteration < target) {
         if (!(await this.#step(epoch))) break;
+        const it = this.run.info.iteration;
         this.#show(began, target);
         this.#redraw();
-        if (this.run.info.iteration % SAMPLES_EVERY === 0) this.#meanwhile(this.drawSamples());
+        if (this.strip.due(it, historyEvery)) await this.drawSamples({ keep: true });
+        else if (it % SAMPLES_EVERY === 0) this.#meanwhile(this.drawSamples());
+        if (measureEvery > 0 && it % measureEvery === 0) await this.#measure(epoch);
         await this.#autosave(epoch);
       }
       if (going()) {
@@ -191,10 +160,10 @@ export class Studio {
       }
       if (epoch === this.epoch) {
         await this.#autosave(epoch, { force: true });
-        await this.drawSamples();
+        await this.drawSamples({ keep: true }); // the strip ends where the run stopped
       }
     } catch (e) {
-      if (!(e instanceof WorkerLost)) this.onError(e);
+      this.onError(e);
       if (loop === this.loop) this.pause();
     }
   }
@@ -203,6 +172,30 @@ export class Studio {
     this.running = false;
     this.loop++;
     $("studio-play").textContent = "Train";
+  }
+
+  // ---- quality (MNIST and Fashion-MNIST: the classifier score and Fréchet distance) ----
+  async #measure(epoch) {
+    const classifier = this.data.classifier(this.run.dataset);
+    if (!classifier) return;
+    const at = this.run.info.iteration;
+    const t0 = performance.now();
+    const q = await this.core.studio.quality(this.run.dataset, classifier, QUALITY_SAMPLES);
+    if (epoch !== this.epoch) return;
+    const ms = performance.now() - t0;
+    this.quality = this.quality.filter((m) => m.iteration !== at);
+    this.quality.push({ iteration: at, classifierScore: q.classifierScore, frechetDistance: q.frechetDistance, floor: q.floor, ms, at: Date.now() });
+    $("studio-quality-status").textContent = `At step ${at}: classifier score ${q.classifierScore.toFixed(2)} (of 10), `
+      + `Fréchet distance ${q.frechetDistance.toFixed(1)} (real images read ${q.floor.toFixed(1)} here), measured in ${ms.toFixed(0)} ms.`;
+    $("studio-panel").dataset.measured = String(at);
+    this.drawCharts();
+  }
+
+  async #measureNow() {
+    this.pause();
+    await this.#ensureRun();
+    if (!this.data.classifier(this.run.dataset)) throw new Error(`there is no quality classifier for ${this.data.label(this.run.dataset)} (MNIST and Fashion-MNIST have one)`);
+    await this.#measure(this.epoch);
   }
 
   // ---- keeping it ----
@@ -219,7 +212,7 @@ export class Studio {
     if (epoch !== this.epoch) return;
     this.saved = { dataset: this.run.dataset, iteration: this.run.info.iteration, snapshot };
     this.savedAt = performance.now();
-    const record = { ...this.saved, history: this.history, savedAt: Date.now() };
+    const record = { ...this.saved, history: this.history, quality: this.quality, frames: await this.strip.saved(), savedAt: Date.now() };
     await store.saveRun(record).catch((e) => { if (force) this.onError(e); });
     $("studio-panel").dataset.saved = String(this.saved.iteration);
   }
@@ -245,12 +238,14 @@ export class Studio {
   async offerSaved() {
     const record = await store.loadRun().catch(() => null);
     if (!record?.snapshot) return;
-    $("studio-resume-text").textContent = `A studio run on ${record.dataset} is saved in this browser at step ${record.iteration} (${new Date(record.savedAt).toLocaleString()}).`;
+    $("studio-resume-text").textContent = `A studio run on ${this.data.label(record.dataset)} is saved in this browser at step ${record.iteration} (${new Date(record.savedAt).toLocaleString()}).`;
     $("studio-resume").hidden = false;
     $("studio-resume-yes").onclick = () => this.#guard(async () => {
       $("studio-resume").hidden = true;
       this.pause();
       this.history = record.history ?? [];
+      this.quality = record.quality ?? [];
+      await this.strip.restore(record.frames);
       await this.#restore({ dataset: record.dataset, iteration: record.iteration, snapshot: record.snapshot }, ++this.epoch);
       this.savedAt = performance.now();
       $("studio-panel").dataset.saved = String(record.iteration);
@@ -259,6 +254,7 @@ export class Studio {
     $("studio-resume-no").onclick = () => this.#guard(async () => {
       $("studio-resume").hidden = true;
       await store.forgetRun();
+      await store.keepOnlyDataset(null);
     });
   }
 
@@ -266,12 +262,12 @@ export class Studio {
     const file = input.files?.[0];
     input.value = "";
     if (!file) return;
-    const max = this.limits.checkpointBytes.max;
+    const max = this.controls.limits.checkpointBytes.max;
     const refuse = (why) => new Error(`The checkpoint ${file.name} was refused: ${why}. The current run is unchanged.`);
     if (file.size > max) throw refuse(`it is ${(file.size / 2 ** 20).toFixed(0)} MB and the studio takes up to ${max / 2 ** 20} MB`);
     const snapshot = new Uint8Array(await file.arrayBuffer());
-    const dataset = $("studio-dataset").value;
-    const bytes = await this.#datasetBytes(dataset);
+    const dataset = this.data.name;
+    const bytes = await this.data.bytes(dataset);
     this.pause();
     const epoch = ++this.epoch;
     let info;
@@ -284,27 +280,32 @@ export class Studio {
     if (epoch !== this.epoch) return;
     this.run = { dataset, info };
     this.history = [];
-    this.#fill(info.config);
+    this.quality = [];
+    this.strip.clear();
+    this.controls.fill(info.config);
     this.onMessage?.(`Going on from ${file.name} at step ${info.iteration}`
       + (info.preset ? "." : ` (its architecture, ${info.imageSize} px with widths ${info.gWidth}/${info.dWidth}, is not a preset).`));
+    await this.data.keep(dataset);
     await this.#keep(epoch, { force: true });
     this.#show();
-    await this.drawSamples();
+    await this.drawSamples({ keep: true });
   }
 
   async #download(what) {
     await this.#ensureRun();
     const bytes = what === "run" ? await this.core.studio.snapshot() : await this.core.studio.generator();
-    const name = `${what}-${this.run.dataset}-step${this.run.info.iteration}.safetensors`;
+    const name = `${what}-${this.data.label(this.run.dataset).replace(/\W+/g, "-")}-step${this.run.info.iteration}.safetensors`;
     const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([bytes])), download: name });
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  // The generator as one more model of the explorer, kept in this browser.
+  // The generator (G's average, when the run keeps one) as one more model of the explorer,
+  // kept in this browser.
   async explore() {
     await this.#ensureRun();
-    const name = ($("studio-name").value.trim() || `${this.run.dataset}-step${this.run.info.iteration}`).toLowerCase();
+    const fallback = `${this.data.label(this.run.dataset).replace(/\W+/g, "-")}-step${this.run.info.iteration}`;
+    const name = ($("studio-name").value.trim() || fallback).toLowerCase();
     if (!/^[a-z0-9_-]{1,40}$/.test(name)) throw new Error(`The name “${name}” may hold only a–z, 0–9, - and _ (at most 40).`);
     const weights = await this.core.studio.generator();
     const model = { id: `local:${name}`, name: `${name} (trained here)`, prior: this.run.info.config.prior, bytes: weights, savedAt: Date.now() };
@@ -320,7 +321,7 @@ export class Studio {
       $("studio-status").textContent += " · paused while the tab is hidden";
     } else if (!document.hidden && this.resumeWhenVisible) {
       this.resumeWhenVisible = false;
-      this.start();
+      this.#guard(() => this.start());
     }
   }
 
@@ -338,14 +339,15 @@ export class Studio {
     if (!this.saved) return;
     if (!(await this.#restore(this.saved, ++this.epoch))) return;
     this.onMessage?.(`The studio worker stopped; the run was restored from its snapshot at step ${this.saved.iteration}.`);
-    if (resume) this.start();
+    if (resume) await this.start();
   }
 
-  // The backend is changing: the run is kept (snapshot first) and goes on on the new one.
-  async detach() {
+  // The backend is changing: the run is kept (a snapshot first, unless the device it lives on
+  // is lost: then the last snapshot is all there is) and goes on on the new one.
+  async detach({ deviceLost = false } = {}) {
     const wasRunning = this.running;
     this.pause();
-    if (this.run) await this.#keep(this.epoch).catch(() => {});
+    if (this.run && !deviceLost) await this.#keep(this.epoch).catch(() => {});
     this.epoch++;
     this.run = null;
     return wasRunning;
@@ -371,17 +373,27 @@ export class Studio {
   #redraw = throttled(() => this.drawCharts(), REDRAW_MS);
 
   drawCharts() {
-    const last = this.history.at(-1)?.iteration ?? 0;
-    for (const [key, label] of CHARTS) {
-      const values = this.history.map((s) => s[key]);
-      const f = frame($(`studio-chart-${key}`), { x: [0, Math.max(10, last)], y: [Math.min(0, ...values), Math.max(1, ...values)], yLabel: label, xLabel: "step", ticks: 2 });
-      line(f, this.history.map((s) => [s.iteration, s[key]]), { stroke: "#1565c0", "stroke-width": 1.5, "data-run": "studio" }, label);
-    }
+    const last = Math.max(this.history.at(-1)?.iteration ?? 0, this.quality.at(-1)?.iteration ?? 0);
+    const chart = (key, label, points, y, extra) => {
+      const values = points.map(([, v]) => v);
+      const f = frame($(`studio-chart-${key}`), { x: [0, Math.max(10, last)], y: [Math.min(y[0], ...values), Math.max(y[1], ...values)], yLabel: label, xLabel: "step", ticks: 2 });
+      extra?.(f);
+      line(f, points, { stroke: "#1565c0", "stroke-width": 1.5, "data-run": "studio" }, label);
+    };
+    for (const [key, label] of CHARTS) chart(key, label, this.history.map((s) => [s.iteration, s[key]]), [0, 1]);
+    chart("score", "classifier score", this.quality.map((q) => [q.iteration, q.classifierScore]), [1, 10]);
+    // The floor: what real images read with this meter (a perfect generator's distance).
+    chart("fd", "Fréchet distance", this.quality.map((q) => [q.iteration, q.frechetDistance]), [0, 10], (f) => {
+      const floor = this.quality.at(-1)?.floor;
+      if (floor !== undefined) line(f, [[0, floor], [f.x1, floor]], { stroke: "#888", "stroke-dasharray": "3 3", "data-run": "floor" }, "real images");
+    });
   }
 
-  async drawSamples() {
+  // The 8×8 grid from the fixed z; `keep` also adds it to the history strip.
+  async drawSamples({ keep = false } = {}) {
     if (!this.run) return;
     const epoch = this.epoch;
+    const at = this.run.info.iteration;
     const rgba = await this.core.studio.samples();
     if (epoch !== this.epoch || !rgba) return;
     const size = this.run.info.imageSize;
@@ -389,18 +401,19 @@ export class Studio {
     canvas.width = canvas.height = 8 * size;
     const ctx = canvas.getContext("2d");
     for (let i = 0; i < 64; i++) ctx.putImageData(imageAt(rgba, size, i), (i % 8) * size, Math.floor(i / 8) * size);
-    canvas.dataset.iteration = String(this.run.info.iteration);
+    canvas.dataset.iteration = String(at);
+    if (keep) await this.strip.add(at, canvas);
   }
 
   #meanwhile(promise) {
-    promise.catch((e) => { if (!(e instanceof WorkerLost)) this.onError(e); });
+    promise.catch(this.onError);
   }
 
   async #guard(task) {
     try {
       await task();
     } catch (e) {
-      if (!(e instanceof WorkerLost)) this.onError(e);
+      this.onError(e);
     }
   }
 }

@@ -1,7 +1,8 @@
 //! A whole run as one safetensors file: G and D by their pytorch-dcgan names (`g.main.0.weight`,
 //! `d.…`, running statistics included), both Adam states by parameter name
-//! (`g_adam.main.0.weight.exp_avg`, `….exp_avg_sq`, the step counts in the metadata), and where
-//! the run stands (`run` in the metadata). Restoring it gives a trainer that goes on exactly as
+//! (`g_adam.main.0.weight.exp_avg`, `….exp_avg_sq`, the step counts in the metadata), G's
+//! moving average when the run keeps one (`g_ema.main.0.weight`, …), and where the run stands
+//! (`run` in the metadata). Restoring it gives a trainer that goes on exactly as
 //! the original would, on whichever device it is restored to.
 //!
 //! The tensors are read in one transfer, synchronously ([`RunSnapshot::of`], native and the
@@ -19,12 +20,13 @@ use super::{CheckpointError, Precision, from_safetensors, serialize};
 use crate::model::{
     Discriminator, Generator, ModelConfig, TensorSpec, read_values, read_values_async,
 };
-use crate::train::{Adam, Moments, TrainConfig, Trainer};
+use crate::train::{Adam, GeneratorAverage, Moments, TrainConfig, Trainer, averaged_generator};
 
 const FORMAT: &str = "gan-playground-run";
 const VERSION: &str = "1";
 const FIRST: &str = "exp_avg";
 const SECOND: &str = "exp_avg_sq";
+const AVERAGE: &str = "g_ema.";
 
 /// What `run.json` holds: the sizes, the hyperparameters and the iterations done. Randomness
 /// is a function of `(config.seed, iteration)`, so this is also where the run's randomness is.
@@ -124,6 +126,19 @@ fn layout(trainer: &Trainer) -> Result<Layout, CheckpointError> {
             }
         }
         metadata.insert(format!("{}steps", part.adam_prefix), json(&steps)?);
+    }
+    // The moving average of G (config.ema), by G's names under `g_ema.`.
+    if let Some(average) = &trainer.average {
+        for spec in trainer.model.generator_tensors() {
+            specs.push(named(&spec, format!("{AVERAGE}{}", spec.name)));
+        }
+        tensors.extend(
+            average
+                .values()
+                .iter()
+                .cloned()
+                .map(Tensor::without_autodiff),
+        );
     }
     Ok(Layout {
         specs,
@@ -232,6 +247,10 @@ impl RunSnapshot {
             d: from_safetensors(&d_specs, &self.bytes, "d.")?,
             g_moments: read_moments(&g_specs, &self.bytes, &meta, "g_adam.")?,
             d_moments: read_moments(&d_specs, &self.bytes, &meta, "d_adam.")?,
+            average: match config.ema {
+                Some(_) => Some(from_safetensors(&g_specs, &self.bytes, AVERAGE)?),
+                None => None,
+            },
         })
     }
 
@@ -241,6 +260,28 @@ impl RunSnapshot {
         let specs = self.state.model.generator_tensors();
         let values = from_safetensors(&specs, &self.bytes, "g.")?;
         serialize(&specs, &values, Precision::F32, None)
+    }
+
+    /// The generator a run ships: its moving average (batch norm recalibrated on `device`, from
+    /// a prior batch drawn from the run's seed and iteration) when it keeps one, else G itself.
+    pub fn shipped_generator_safetensors(
+        &self,
+        device: &Device,
+    ) -> Result<Vec<u8>, CheckpointError> {
+        let RunState {
+            model,
+            config,
+            iteration,
+        } = &self.state;
+        if config.ema.is_none() {
+            return self.generator_safetensors();
+        }
+        let specs = model.generator_tensors();
+        let values = from_safetensors(&specs, &self.bytes, AVERAGE)?;
+        let plain = device.clone().without_autodiff();
+        let seed = config.seed ^ iteration;
+        let g = averaged_generator(model, values, config.prior, seed, &plain)?;
+        super::generator_to_safetensors(model, &g, Precision::F32)
     }
 
     /// A new trainer on `device`. Every tensor is validated (names, shapes, finiteness, the
@@ -257,6 +298,7 @@ impl RunSnapshot {
             d,
             g_moments,
             d_moments,
+            average,
         } = self.contents()?;
         let plain = device.clone().without_autodiff();
         let generator = Generator::from_values(&model, g, &plain)?;
@@ -270,6 +312,16 @@ impl RunSnapshot {
         trainer
             .opt_d
             .set_moments(to_moments(d_moments, &d_ids, &plain));
+        if let (Some(values), Some(decay)) = (average, trainer.config.ema) {
+            let tensors = values
+                .into_iter()
+                .map(|v| {
+                    let n = v.len();
+                    Tensor::<1>::from_data(TensorData::new(v, [n]), &plain)
+                })
+                .collect();
+            trainer.average = Some(GeneratorAverage::from_values(decay, tensors));
+        }
         trainer.iteration = iteration;
         Ok(trainer)
     }
@@ -287,6 +339,8 @@ struct Contents {
     d: Vec<Vec<f32>>,
     g_moments: Vec<ReadMoments>,
     d_moments: Vec<ReadMoments>,
+    /// `g_ema.*`, present exactly when the run keeps an average.
+    average: Option<Vec<Vec<f32>>>,
 }
 
 /// One trained parameter's moments as read: its index among the trained parameters.

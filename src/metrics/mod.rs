@@ -4,6 +4,9 @@
 //! and real images — the Inception Score and FID recipes with a classifier of the domain.
 
 mod frechet;
+mod meter;
+
+pub use meter::{Measured, Meter};
 
 pub use frechet::{
     FeatureStats, class_shares, classifier_score, frechet_distance, psd_sqrt, score_factors,
@@ -131,6 +134,7 @@ pub fn reference_stats(
 
 /// The two numbers for a set of images.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Quality {
     pub classifier_score: f64,
     pub frechet_distance: f64,

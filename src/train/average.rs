@@ -33,6 +33,16 @@ impl GeneratorAverage {
         })
     }
 
+    /// An average whose values were saved (a run snapshot's `g_ema.*`), on their device.
+    pub fn from_values(decay: f64, values: Vec<Tensor<1>>) -> Self {
+        GeneratorAverage { decay, values }
+    }
+
+    /// The averaged tensors, in [`Generator::flat_tensors`] order.
+    pub fn values(&self) -> &[Tensor<1>] {
+        &self.values
+    }
+
     pub fn update(&mut self, generator: &Generator) {
         let current = generator.valid().flat_tensors();
         for (avg, now) in self.values.iter_mut().zip(current) {
@@ -54,10 +64,21 @@ impl GeneratorAverage {
         device: &Device,
     ) -> Result<Generator, ModelError> {
         let values = read_values(&model.generator_tensors(), self.values.clone())?;
-        let generator = Generator::from_values(model, values, device)?;
-        recalibrate(&generator, model, prior, seed, device)?;
-        Ok(generator)
+        averaged_generator(model, values, prior, seed, device)
     }
+}
+
+/// A generator from averaged weights (already read), batch norm recalibrated.
+pub fn averaged_generator(
+    model: &ModelConfig,
+    values: Vec<Vec<f32>>,
+    prior: Prior,
+    seed: u64,
+    device: &Device,
+) -> Result<Generator, ModelError> {
+    let generator = Generator::from_values(model, values, device)?;
+    recalibrate(&generator, model, prior, seed, device)?;
+    Ok(generator)
 }
 
 /// Samples in the one batch that sets the running statistics.

@@ -17,10 +17,12 @@ use wasm_bindgen::prelude::*;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::{GeneratorCost, cost_curve};
 
-pub use dataset::Dataset;
+pub use dataset::{Dataset, OwnImageGatherer, own_image_limits};
 pub use engine::{Engine, LoadedGenerator};
 pub use lab::{LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
-pub use studio::{StudioRun, studio_defaults, studio_limits, validate_studio_options};
+pub use studio::{
+    QualityMeter, StudioRun, studio_defaults, studio_limits, validate_studio_options,
+};
 
 unsafe extern "C" {
     /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).

@@ -5,9 +5,11 @@
 
 use std::rc::Rc;
 
+use burn::tensor::{Device, Tensor, TensorData};
 use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
 use super::dataset::Dataset;
 use super::engine::Engine;
@@ -16,13 +18,17 @@ use super::{js_error, to_js};
 use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot};
 use gan_playground::data::ImageSet;
 use gan_playground::latent;
+use gan_playground::metrics::Meter;
+use gan_playground::model::read_values_async;
 use gan_playground::studio::{self, LIMITS, Preset, StudioConfig};
-use gan_playground::train::Trainer;
+use gan_playground::train::{Trainer, averaged_generator};
 
 /// Samples in the studio's grid (8×8), from the z the CLI's sample grids use, so a run's
 /// grid in the tab and in `samples/` show the same samples.
 const GRID: usize = 64;
 const GRID_SEED: u64 = 0xf1ed;
+/// The z of the quality samples, and the draw of the meter's real images.
+const QUALITY_SEED: u64 = 0x5c0e;
 
 fn config(options: JsValue) -> Result<StudioConfig, JsError> {
     let config: StudioConfig = serde_wasm_bindgen::from_value(options)
@@ -167,10 +173,64 @@ impl StudioRun {
         self.read(|snapshot| Ok(snapshot.into_bytes()))
     }
 
-    /// The generator alone (pytorch-dcgan safetensors, f32): what `gan-playground generate`
-    /// and the page's explorer load.
+    /// The generator the run ships (pytorch-dcgan safetensors, f32): G's moving average when
+    /// the run keeps one, else G. What `gan-playground generate` and the page's explorer load.
     pub fn generator(&self) -> Promise {
-        self.read(|snapshot| snapshot.generator_safetensors().map_err(js_error))
+        self.read(|snapshot| {
+            snapshot
+                .shipped_generator_safetensors(&Device::flex())
+                .map_err(js_error)
+        })
+    }
+
+    /// The quality of the generator the run ships, now: `meter.samples` samples from a fixed z,
+    /// scored on the CPU (`{ classifierScore, frechetDistance, floor, samples, … }`).
+    pub fn quality(&self, meter: &QualityMeter) -> Promise {
+        let run = &self.run;
+        let (model, prior) = (run.model.clone(), run.config.prior);
+        let meter = meter.meter.clone();
+        let n = meter.samples;
+        let z = latent::sample(prior, n, model.latent, run.config.seed ^ QUALITY_SEED);
+        let seed = run.config.seed ^ run.iteration;
+        // With an average, its weights (read once) make a generator on the CPU; without, G
+        // draws on the run's own device and only the images are read.
+        let source = match &run.average {
+            Some(average) => Err(average.values().to_vec()),
+            None => match run.sample(z.clone()) {
+                Ok(images) => Ok(images),
+                Err(e) => return Promise::reject(&js_error(e).into()),
+            },
+        };
+        future_to_promise(async move {
+            let fail = |e: String| JsValue::from(JsError::new(&e));
+            let cpu = Device::flex();
+            let images = match source {
+                Ok(images) => {
+                    let dims = images.dims();
+                    let data = images
+                        .into_data_async()
+                        .await
+                        .map_err(|e| fail(format!("reading the samples failed: {e:?}")))?;
+                    let values = data
+                        .try_into_vec::<f32>()
+                        .map_err(|e| fail(format!("{e:?}")))?;
+                    Tensor::<4>::from_data(TensorData::new(values, dims), &cpu)
+                }
+                Err(average) => {
+                    let specs = model.generator_tensors();
+                    let values = read_values_async(&specs, average)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?;
+                    let g = averaged_generator(&model, values, prior, seed, &cpu)
+                        .map_err(|e| fail(e.to_string()))?;
+                    let z = latent::to_tensor(z, model.latent, &cpu)
+                        .map_err(|e| fail(e.to_string()))?;
+                    g.forward(z)
+                }
+            };
+            let measured = meter.measure(images).map_err(|e| fail(e.to_string()))?;
+            to_js(&measured).map_err(JsValue::from)
+        })
     }
 
     /// A snapshot's bytes made by `then`, once the core has found it finite.
@@ -184,5 +244,47 @@ impl StudioRun {
                 .map_err(|e| JsError::new(&format!("the run has diverged: {e}")))?;
             then(snapshot)
         })
+    }
+}
+
+/// What a studio run's quality is measured with: the dataset's classifier and the statistics
+/// of as many real images as samples (MNIST and Fashion-MNIST, at 28 pixels).
+#[wasm_bindgen]
+pub struct QualityMeter {
+    meter: Rc<Meter>,
+}
+
+#[wasm_bindgen]
+impl QualityMeter {
+    /// From the classifier's Burn record and the dataset's real images; `samples` per
+    /// measurement (the real ones are drawn once, here).
+    pub fn create(
+        classifier: &[u8],
+        data: &Dataset,
+        samples: usize,
+    ) -> Result<QualityMeter, JsError> {
+        let meter = Meter::new(
+            classifier,
+            &data.images(),
+            samples,
+            QUALITY_SEED,
+            &Device::flex(),
+        )
+        .map_err(js_error)?;
+        Ok(QualityMeter {
+            meter: Rc::new(meter),
+        })
+    }
+
+    /// The Fréchet distance between two disjoint sets of `samples` real images: what a perfect
+    /// generator reads with this meter.
+    #[wasm_bindgen(getter)]
+    pub fn floor(&self) -> f64 {
+        self.meter.floor
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn samples(&self) -> usize {
+        self.meter.samples
     }
 }

@@ -116,8 +116,9 @@ pub fn step_parity(name: &str, fixture: &[u8], cost: GeneratorCost) {
     let d_out = trainer.discriminator_step(
         fx.tensor::<4>("step.real", &ad),
         fx.tensor::<2>("step.z_d", &ad),
+        0,
     );
-    let g_out = trainer.generator_step(fx.tensor::<2>("step.z_g", &ad));
+    let g_out = trainer.generator_step(fx.tensor::<2>("step.z_g", &ad), 0);
     let losses = [
         d_out.loss.into_scalar::<f32>(),
         g_out.cost.into_scalar::<f32>(),

@@ -6,6 +6,7 @@ import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import assert from "node:assert/strict";
+import { deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const TYPES = {
@@ -123,4 +124,38 @@ export async function untilIteration(page, n, timeout = 240_000) {
 export async function setHeadStart(page, steps) {
   await page.getByLabel("D head start (steps)").fill(String(steps));
   await page.getByLabel("D head start (steps)").press("Enter");
+}
+
+// A PNG file of `width` × `height` RGBA pixels (`pixel(x, y)` gives [r, g, b, a]), written here
+// so the tests make their own images (node's zlib deflates; the CRC is the PNG one).
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "ascii");
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+export function png(width, height, pixel) {
+  const raw = Buffer.alloc(height * (1 + 4 * width));
+  for (let y = 0; y < height; y++) {
+    raw[y * (1 + 4 * width)] = 0; // no filter
+    for (let x = 0; x < width; x++) Buffer.from(pixel(x, y)).copy(raw, y * (1 + 4 * width) + 1 + 4 * x);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }

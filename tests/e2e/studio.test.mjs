@@ -180,3 +180,78 @@ test("studio: Open in explorer shows the trained model under the sliders, and it
     await browser.close();
   }
 });
+
+test("studio: the history strip keeps the grid every N steps, scrubs, and exports a WebM; quality is measured in the worker", async () => {
+  await visit(async (page) => {
+    await tiny(page, { target: 4 });
+    await page.locator("#studio-history-every").fill("2");
+    await page.getByLabel(/Measure quality every/).fill("2");
+    await page.locator("#studio-play").click();
+    await untilStep(page, 4);
+    await page.waitForFunction(() => document.getElementById("studio-play").textContent === "Train");
+    // Frames at steps 0, 2 and 4 (the last also where the run stopped).
+    const steps = await page.locator("#studio-history-strip canvas").evaluateAll((cs) => cs.map((c) => c.title));
+    assert.deepEqual(steps, ["step 0", "step 2", "step 4"]);
+    await page.locator("#studio-history-scrub").fill("1");
+    assert.equal(await page.locator("#studio-history-step").textContent(), "step 2");
+    assert.equal(await page.locator("#studio-history-view").getAttribute("data-iteration"), "2");
+    // Quality at steps 2 and 4: two points on each chart, and what it cost.
+    assert.equal(await panel(page, "measured"), 4);
+    assert.equal(await linePoints(page, "score"), 2);
+    assert.equal(await linePoints(page, "fd"), 2);
+    assert.match(await page.locator("#studio-quality-status").textContent(), /classifier score \d+\.\d\d .*Fréchet distance \d+\.\d .*real images read \d+\.\d.*measured in \d+ ms/);
+    const download = page.waitForEvent("download", { timeout: 30_000 });
+    await page.getByRole("button", { name: "Export history (WebM)" }).click();
+    const webm = await download;
+    assert.match(webm.suggestedFilename(), /^studio-history-step4\.webm$/);
+    const bytes = await (await webm.createReadStream()).toArray().then((parts) => Buffer.concat(parts));
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], "an EBML (WebM) file");
+  }, { url: url() });
+});
+
+test("studio: with G's average and DiffAugment on, the run trains, and what it ships is the average", async () => {
+  await visit(async (page) => {
+    await tiny(page, { target: 3 });
+    await page.getByLabel("Average of G, decay (0: none)").fill("0.5");
+    for (const a of ["translation", "cutout", "colour"]) await page.locator(`#studio-aug-${a}`).check();
+    await page.getByRole("button", { name: "Reset" }).last().click();
+    await page.locator("#studio-play").click();
+    await untilStep(page, 3);
+    await page.waitForFunction(() => document.getElementById("studio-play").textContent === "Train");
+    const download = (name) => async () => {
+      const d = page.waitForEvent("download");
+      await page.getByRole("button", { name }).click();
+      return new Uint8Array(Buffer.concat(await (await (await d).createReadStream()).toArray()));
+    };
+    const run = tensors(await download("Download checkpoint")());
+    const generator = tensors(await download("Download generator")());
+    assert.ok(run["g_ema.main.0.weight"], "the checkpoint holds the average");
+    assert.deepEqual(generator["main.0.weight"], run["g_ema.main.0.weight"], "the generator is the average");
+    assert.ok(maxDifference(generator["main.0.weight"], run["g.main.0.weight"]) > 0, "… not G");
+  }, { url: url() });
+});
+
+test("studio: when WebGPU loses its device, the run goes on on the CPU from its last snapshot", async () => {
+  await visit(async (page) => {
+    await tiny(page, { target: 1000 });
+    await page.locator("#studio-play").click();
+    await untilStep(page, 2);
+    await page.locator("#studio-play").click(); // pause: a snapshot at this step
+    await page.waitForFunction(() => document.getElementById("studio-panel").dataset.saved === document.getElementById("studio-panel").dataset.iteration);
+    const saved = await panel(page, "saved");
+    await page.locator("#studio-play").click();
+    await untilStep(page, saved + 1);
+    // The browser takes the devices away (as a driver reset would).
+    let destroyed = 0;
+    for (const worker of page.workers()) destroyed += await worker.evaluate(() => (self.gpuDevices ?? []).map((d) => d.destroy()).length).catch(() => 0);
+    assert.ok(destroyed > 0, "a worker held a WebGPU device");
+    await page.waitForFunction(() => document.body.dataset.deviceLost === "true", null, { timeout: 120_000 });
+    assert.match(await page.locator("#banner").textContent(), /WebGPU lost its device .*CPU backend.*snapshot at step \d+/);
+    assert.equal(await page.locator("#backend-choice").inputValue(), "cpu");
+    // Training goes on, on the CPU, from the snapshot.
+    const from = await panel(page, "iteration");
+    await untilStep(page, from + 2);
+    assert.equal(await page.evaluate(() => document.body.dataset.backend), "cpu");
+    await page.locator("#studio-play").click();
+  }, { url: `${server.origin}/?backend=webgpu` });
+});

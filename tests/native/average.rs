@@ -74,3 +74,49 @@ fn an_average_with_a_decay_outside_zero_to_one_is_refused() {
         assert!(err.to_string().contains("decay"), "{err}");
     }
 }
+
+#[test]
+fn a_run_keeping_an_average_saves_it_in_its_snapshot_and_resumes_it_exactly() {
+    use gan_playground::checkpoint::RunSnapshot;
+    use gan_playground::train::TrainConfig;
+    let device = Device::flex();
+    let data = mnist_slice();
+    let config = TrainConfig {
+        batch_size: 8,
+        ema: Some(0.5),
+        ..tiny_config(4)
+    };
+    let mut whole = Trainer::new(tiny_model(), config, &device).unwrap();
+    for _ in 0..2 {
+        whole.iteration(&data).unwrap().read().unwrap();
+    }
+    let snapshot = RunSnapshot::of(&whole).unwrap();
+    let mut resumed = snapshot.restore(&device).unwrap();
+    assert_eq!(resumed.config.ema, Some(0.5));
+    whole.iteration(&data).unwrap().read().unwrap();
+    resumed.iteration(&data).unwrap().read().unwrap();
+    let specs = tiny_model().generator_tensors();
+    let avg =
+        |t: &Trainer| read_values(&specs, t.average.as_ref().unwrap().values().to_vec()).unwrap();
+    assert_eq!(avg(&whole), avg(&resumed), "the average goes on exactly");
+    // What the run ships is the average (recalibrated), not G.
+    let shipped = RunSnapshot::of(&whole).unwrap();
+    let g = shipped.generator_safetensors().unwrap();
+    let averaged = shipped.shipped_generator_safetensors(&device).unwrap();
+    assert_ne!(g, averaged);
+    let loaded =
+        gan_playground::checkpoint::generator_from_safetensors(&tiny_model(), &averaged, &device)
+            .unwrap();
+    assert_eq!(
+        values(&loaded)[0],
+        avg(&whole)[0],
+        "the first conv's weights are the average's"
+    );
+    // A run without one ships G itself.
+    let plain = Trainer::new(tiny_model(), tiny_config(4), &device).unwrap();
+    let s = RunSnapshot::of(&plain).unwrap();
+    assert_eq!(
+        s.shipped_generator_safetensors(&device).unwrap(),
+        s.generator_safetensors().unwrap()
+    );
+}

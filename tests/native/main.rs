@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod augment;
 mod average;
 mod checkpoint;
 mod cli;
@@ -15,6 +16,7 @@ mod loss;
 mod manifest;
 mod metrics;
 mod npy;
+mod own_images;
 mod parity;
 mod quality;
 mod schedule;

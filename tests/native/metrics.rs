@@ -136,3 +136,42 @@ fn a_briefly_trained_classifier_separates_real_digits_from_noise() {
         "{real_q:?} {noise_q:?}"
     );
 }
+
+#[test]
+fn a_meter_reads_real_digits_near_its_floor_and_noise_far_from_it() {
+    use burn::tensor::{Distribution, Tensor};
+    use gan_playground::metrics::Meter;
+    let device = burn::tensor::Device::flex();
+    let real = crate::common::mnist_slice();
+    let classifier = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/weights/classifier-mnist.bpk"
+    ))
+    .unwrap();
+    assert!(
+        Meter::new(&classifier, &real, 600, 1, &device).is_err(),
+        "more than half the set"
+    );
+    assert!(Meter::new(b"not a record", &real, 100, 1, &device).is_err());
+    let meter = Meter::new(&classifier, &real, 200, 1, &device).unwrap();
+    assert!(meter.floor > 0.0);
+    let digits = real.batch(&(800..1000).collect::<Vec<_>>(), &device);
+    let on_real = meter.measure(digits.clone()).unwrap();
+    assert!(on_real.quality.classifier_score > 8.0, "{on_real:?}");
+    let noise = Tensor::<4>::random([200, 1, 28, 28], Distribution::Uniform(-1.0, 1.0), &device);
+    let on_noise = meter.measure(noise).unwrap();
+    assert!(
+        on_noise.quality.frechet_distance > 10.0 * on_real.quality.frechet_distance,
+        "{on_noise:?} vs {on_real:?}"
+    );
+    // A 32- or 64-pixel model's images are brought back to 28 pixels: padded digits read as digits.
+    let padded = real.take(1000).fit_to(64).unwrap();
+    let big = padded.batch(&(800..1000).collect::<Vec<_>>(), &device);
+    let on_big = meter.measure(big).unwrap();
+    assert!(
+        (on_big.quality.frechet_distance - on_real.quality.frechet_distance).abs()
+            < 1e-3 * on_real.quality.frechet_distance.max(1.0)
+    );
+    let odd = Tensor::<4>::zeros([4, 1, 20, 20], &device);
+    assert!(meter.measure(odd).is_err());
+}

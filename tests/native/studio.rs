@@ -77,7 +77,7 @@ fn every_preset_builds_for_grey_and_colour_images() {
 #[test]
 fn a_setting_out_of_range_is_refused_and_named() {
     type Change = fn(&mut StudioConfig);
-    let bad: [(&str, Change); 9] = [
+    let bad: [(&str, Change); 11] = [
         ("D learning rate", |c| c.lr_d = 0.0),
         ("G learning rate", |c| c.lr_g = f64::NAN),
         ("G learning rate", |c| c.lr_g = LIMITS.lr.max * 2.0),
@@ -87,6 +87,8 @@ fn a_setting_out_of_range_is_refused_and_named() {
         ("D steps", |c| c.d_steps = 0),
         ("G steps", |c| c.g_steps = 11),
         ("seed", |c| c.seed = 1 << 40),
+        ("average decay", |c| c.ema = 1.0),
+        ("average decay", |c| c.ema = -0.5),
     ];
     for (name, change) in bad {
         let mut config = StudioConfig::default();
@@ -102,6 +104,8 @@ fn the_page_settings_are_camel_case_and_an_unknown_one_is_refused() {
     assert_eq!(json["preset"], "tiny-28");
     assert_eq!(json["cost"], "non_saturating");
     assert!(json.get("lrD").is_some() && json.get("batchSize").is_some());
+    assert_eq!(json["ema"], 0.0);
+    assert_eq!(json["augment"]["colour"], false);
     json["learningRate"] = 0.1.into();
     let e = serde_json::from_value::<StudioConfig>(json)
         .unwrap_err()
@@ -235,4 +239,36 @@ fn a_studio_checkpoint_goes_on_in_the_cli_exactly_as_it_would_have() {
         std::fs::read(&file).unwrap() == downloaded,
         "the downloaded run was changed"
     );
+}
+
+#[test]
+fn augmentation_and_the_average_travel_with_a_studio_run_to_the_cli() {
+    use gan_playground::train::Augment;
+    let config = StudioConfig {
+        augment: Augment {
+            translation: true,
+            ..Augment::default()
+        },
+        ema: 0.9,
+        ..tiny(2)
+    };
+    let train = config.train();
+    assert_eq!((train.augment, train.ema), (config.augment, Some(0.9)));
+    let (preset, back) = StudioConfig::of_run(&Preset::Tiny28.model(1).unwrap(), &train);
+    assert_eq!((preset, back), (Some(Preset::Tiny28), config.clone()));
+    let (mut run, images) =
+        studio::new_run(&config, &common::mnist_slice(), &Device::flex()).unwrap();
+    run.iteration(&images).unwrap().read().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.safetensors");
+    std::fs::write(&file, snapshot_bytes(&run)).unwrap();
+    let out = dir.path().join("cli");
+    let (ok, stderr) = train_from(&file, &out, 2);
+    assert!(ok, "{stderr}");
+    let saved =
+        RunSnapshot::from_bytes(std::fs::read(out.join("checkpoint/run.safetensors")).unwrap())
+            .unwrap();
+    assert_eq!(saved.state.config.augment, config.augment);
+    assert_eq!(saved.state.config.ema, Some(0.9));
+    assert!(out.join("checkpoint/generator-ema.safetensors").is_file());
 }

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use gan_playground::checkpoint;
+use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::model::{Discriminator, Generator, ModelConfig};
 
@@ -170,10 +171,17 @@ struct DiscriminateArgs {
     /// Discriminator weights: `.safetensors` or `.bpk`.
     #[arg(long)]
     weights: PathBuf,
-    /// float32 `.npy` images [B, C, S, S] in [−1, 1].
+    /// float32 `.npy` images [B, C, S, S] in [−1, 1], or an idx / idx.gz image file (as
+    /// `train` reads, fitted to the model's size the same way).
     #[arg(long)]
     images: PathBuf,
-    /// float32 `.npy` of D(x), shape [B].
+    /// With an idx file: the images from this index on…
+    #[arg(long, default_value_t = 0)]
+    first: usize,
+    /// … and this many of them (default: all the rest).
+    #[arg(long)]
+    count: Option<usize>,
+    /// float32 `.npy` of D(x), shape [B]; their mean is also printed.
     #[arg(long)]
     out: PathBuf,
     #[arg(long, value_enum, default_value = "flex")]
@@ -277,8 +285,12 @@ fn discriminate(args: DiscriminateArgs) -> Result<()> {
             args.weights.display()
         )
     })?;
-    let (shape, values) = files::read_npy_f32(&args.images)?;
     let s = config.image_size;
+    let (shape, values) = if is_npy(&args.images) {
+        files::read_npy_f32(&args.images)?
+    } else {
+        idx_images(&args, s)?
+    };
     let b = match shape.as_slice() {
         [b, c, h, w] if *c == config.channels && *h == s && *w == s && *b > 0 => *b,
         _ => bail!(
@@ -293,5 +305,43 @@ fn discriminate(args: DiscriminateArgs) -> Result<()> {
         .into_data()
         .try_into_vec()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mean = probs.iter().map(|p| *p as f64).sum::<f64>() / b as f64;
+    eprintln!("mean D(x) over {b} images: {mean:.4}");
     files::write_npy_f32(&args.out, &[b], &probs)
+}
+
+fn is_npy(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "npy")
+}
+
+/// Images `first..first + count` of an idx file, fitted to `size`, as `[B, C, S, S]` values.
+fn idx_images(args: &DiscriminateArgs, size: usize) -> Result<(Vec<usize>, Vec<f32>)> {
+    let bytes = read_file(&args.images)?;
+    let set = ImageSet::from_idx_bytes(&bytes, None).with_context(|| {
+        format!(
+            "{} is neither .npy nor an idx image file",
+            args.images.display()
+        )
+    })?;
+    let count = args.count.unwrap_or(set.count.saturating_sub(args.first));
+    let end = args
+        .first
+        .checked_add(count)
+        .filter(|&e| e <= set.count && count > 0);
+    let Some(end) = end else {
+        bail!(
+            "{} holds {} images; --first {} --count {count} is not a range of them",
+            args.images.display(),
+            set.count,
+            args.first
+        );
+    };
+    let set = set.fit_to(size)?;
+    let indices: Vec<usize> = (args.first..end).collect();
+    let values = set
+        .batch(&indices, &Device::flex())
+        .into_data()
+        .try_into_vec()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((vec![count, set.channels, size, size], values))
 }

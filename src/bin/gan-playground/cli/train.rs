@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use burn::module::Module;
 use burn::tensor::Device;
 use clap::Args;
 use gan_playground::checkpoint::{self, Precision, RunSnapshot, has_run, load_run, save_run};
@@ -14,7 +13,7 @@ use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
 use gan_playground::model::Discriminator;
-use gan_playground::train::{GeneratorAverage, LinearDecay, TrainConfig, Trainer};
+use gan_playground::train::{Augment, LinearDecay, TrainConfig, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Backend, ModelArgs, device, read_file, write_images};
@@ -82,9 +81,15 @@ pub struct TrainArgs {
     backend: Backend,
     /// Also keep an exponential moving average of G's weights with this decay (e.g. 0.999),
     /// saved with each checkpoint as checkpoint/generator-ema.safetensors (batch norm
-    /// recalibrated). Training is unchanged; a resumed run continues the saved average.
+    /// recalibrated) and in run.safetensors. Training is unchanged; a resumed run continues
+    /// the saved average.
     #[arg(long)]
     ema: Option<f64>,
+    /// Differentiable augmentation of D's inputs, real and generated (DiffAugment, Zhao et al.
+    /// 2020): any of translation, cutout, colour, comma-separated; for small sets, where D
+    /// memorises. See docs/QUALITY.md.
+    #[arg(long, default_value = "none", value_parser = Augment::parse)]
+    augment: Augment,
     /// From this iteration to the last, both learning rates fall linearly towards zero (e.g.
     /// the last quarter of the run). A function of the iteration, so resuming keeps it.
     #[arg(long)]
@@ -232,6 +237,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             prior: args.prior,
             batch_size: args.batch_size,
             seed: args.seed,
+            augment: args.augment,
+            ema: args.ema,
         };
         match &args.init_generator {
             None => Trainer::new(model, config, &device)?,
@@ -324,19 +331,17 @@ pub fn run(args: TrainArgs) -> Result<()> {
         )?
         .progress_chars("=> "),
     );
-    let mut average = match args.ema {
-        Some(decay) => Some(start_average(&trainer, &checkpoint_dir, decay, &device)?),
-        None => None,
-    };
+    if let Some(decay) = args.ema
+        && trainer.average.is_none()
+    {
+        start_average(&mut trainer, &checkpoint_dir, decay, &device)?;
+    }
     bar.set_position(trainer.iteration.min(total));
     while trainer.iteration < total {
         if let Some(decay) = decay {
             trainer.set_lr_scale(decay.scale(trainer.iteration))?;
         }
         let stats = trainer.iteration(&images)?.read()?;
-        if let Some(average) = average.as_mut() {
-            average.update(&trainer.generator);
-        }
         if !stats.is_finite() {
             bail!(
                 "training diverged at iteration {}: {stats:?}",
@@ -369,8 +374,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         if (args.checkpoint_every > 0 && it % args.checkpoint_every == 0) || it == total {
             // The average first: run.json, written last by save_run, marks a whole checkpoint.
-            if let Some(average) = &average {
-                save_average(&trainer, average, &checkpoint_dir)?;
+            if trainer.average.is_some() {
+                save_average(&trainer, &checkpoint_dir)?;
             }
             save_run(&trainer, &checkpoint_dir)?;
         }
@@ -384,27 +389,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The saved average of a resumed run, or a new one from the current generator.
-fn start_average(
-    trainer: &Trainer,
-    dir: &Path,
-    decay: f64,
-    device: &Device,
-) -> Result<GeneratorAverage> {
+/// An average asked for in a run that keeps none (a new run has one from its config, and a
+/// resumed one from its snapshot): continued from generator-ema.safetensors where an earlier
+/// run left one, else started from the current generator.
+fn start_average(trainer: &mut Trainer, dir: &Path, decay: f64, device: &Device) -> Result<()> {
     let path = dir.join(EMA_FILE);
     let from = if path.is_file() && trainer.iteration > 0 {
         let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let g = checkpoint::generator_from_safetensors(&trainer.model, &bytes, device)
             .with_context(|| format!("{} does not fit this run", path.display()))?;
         eprintln!("continuing the weight average in {}", path.display());
-        g
+        Some(g)
     } else {
-        trainer.generator.valid()
+        None
     };
-    Ok(GeneratorAverage::new(&from, decay)?)
+    Ok(trainer.start_average(decay, from.as_ref())?)
 }
 
-fn save_average(trainer: &Trainer, average: &GeneratorAverage, dir: &Path) -> Result<()> {
+fn save_average(trainer: &Trainer, dir: &Path) -> Result<()> {
+    let Some(average) = &trainer.average else {
+        return Ok(());
+    };
     let device = trainer.device().clone().without_autodiff();
     let seed = trainer.config.seed ^ trainer.iteration;
     let g = average.generator(&trainer.model, trainer.config.prior, seed, &device)?;

@@ -1,0 +1,327 @@
+//! A person's own images: which files are refused and why, where an image is placed (crop or
+//! pad), and what the gathered set looks like.
+
+use std::io::Cursor;
+
+use gan_playground::data::ImageSet;
+use gan_playground::own_images::*;
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 20, 30, 255]));
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn gif(width: u16, height: u16) -> Vec<u8> {
+    let mut b = b"GIF89a".to_vec();
+    b.extend_from_slice(&width.to_le_bytes());
+    b.extend_from_slice(&height.to_le_bytes());
+    b.extend_from_slice(&[0, 0, 0]);
+    b
+}
+
+/// A baseline JPEG's start: SOI, then a frame header (SOF0) with the size.
+fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08];
+    b.extend_from_slice(&height.to_be_bytes());
+    b.extend_from_slice(&width.to_be_bytes());
+    b.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    b
+}
+
+/// An extended WebP's start: RIFF, WEBP, a VP8X chunk with the size (minus one, 24 bits).
+fn webp(width: u32, height: u32) -> Vec<u8> {
+    let mut b = b"RIFF\x24\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    b.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+    b.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+    b
+}
+
+#[test]
+fn the_four_formats_are_read_from_their_headers() {
+    assert_eq!(
+        probe(&png(40, 30)),
+        Ok(Probe {
+            width: 40,
+            height: 30
+        })
+    );
+    assert_eq!(
+        probe(&gif(64, 48)),
+        Ok(Probe {
+            width: 64,
+            height: 48
+        })
+    );
+    assert_eq!(
+        probe(&jpeg(640, 480)),
+        Ok(Probe {
+            width: 640,
+            height: 480
+        })
+    );
+    assert_eq!(
+        probe(&webp(300, 200)),
+        Ok(Probe {
+            width: 300,
+            height: 200
+        })
+    );
+}
+
+#[test]
+fn files_that_cannot_be_used_are_refused_with_their_reason() {
+    assert_eq!(
+        probe(b"hello, this is a text file"),
+        Err(Rejection::NotImage)
+    );
+    assert_eq!(probe(&[]), Err(Rejection::NotImage));
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&[0; 24]);
+    assert_eq!(probe(&bmp), Err(Rejection::Unsupported("BMP".into())));
+    assert!(
+        probe(&png(40, 30)[..12]).is_err(),
+        "a torn header is refused"
+    );
+    assert_eq!(
+        probe(&gif(8, 100)),
+        Err(Rejection::TooSmall {
+            width: 8,
+            height: 100,
+            min: LIMITS.min_side
+        })
+    );
+    let huge = probe(&jpeg(10_000, 10_000)).unwrap_err();
+    assert!(matches!(huge, Rejection::TooManyPixels { .. }), "{huge:?}");
+    assert!(huge.to_string().contains("megapixels"));
+    let zero = probe(&gif(0, 20)).unwrap_err();
+    assert!(
+        matches!(zero, Rejection::Corrupt(_) | Rejection::TooSmall { .. }),
+        "{zero:?}"
+    );
+}
+
+#[test]
+fn crop_takes_the_centred_square_and_pad_keeps_the_whole_image() {
+    let p = placement(200, 100, 32, Fit::Crop);
+    assert_eq!(
+        p.source,
+        Rect {
+            x: 50,
+            y: 0,
+            w: 100,
+            h: 100
+        }
+    );
+    assert_eq!(
+        p.dest,
+        Rect {
+            x: 0,
+            y: 0,
+            w: 32,
+            h: 32
+        }
+    );
+    let p = placement(200, 100, 32, Fit::Pad);
+    assert_eq!(
+        p.source,
+        Rect {
+            x: 0,
+            y: 0,
+            w: 200,
+            h: 100
+        }
+    );
+    assert_eq!(
+        p.dest,
+        Rect {
+            x: 0,
+            y: 8,
+            w: 32,
+            h: 16
+        }
+    );
+    let p = placement(30, 1000, 28, Fit::Pad);
+    assert_eq!(
+        p.dest,
+        Rect {
+            x: 13,
+            y: 0,
+            w: 1,
+            h: 28
+        },
+        "never narrower than a pixel"
+    );
+    let square = placement(64, 64, 64, Fit::Pad);
+    assert_eq!(
+        square.dest,
+        Rect {
+            x: 0,
+            y: 0,
+            w: 64,
+            h: 64
+        }
+    );
+}
+
+/// A `size`² RGBA square with `fill` on `dest` and transparent elsewhere.
+fn drawn(size: usize, dest: Rect, fill: [u8; 4]) -> Vec<u8> {
+    let mut v = vec![0u8; size * size * 4];
+    for y in dest.y..dest.y + dest.h {
+        for x in dest.x..dest.x + dest.w {
+            let i = (y as usize * size + x as usize) * 4;
+            v[i..i + 4].copy_from_slice(&fill);
+        }
+    }
+    v
+}
+
+#[test]
+fn padding_takes_the_border_colour_and_transparency_becomes_white() {
+    let mut set = OwnImages::new(8, Fit::Pad).unwrap();
+    let dest = Rect {
+        x: 0,
+        y: 2,
+        w: 8,
+        h: 4,
+    };
+    set.add(&drawn(8, dest, [200, 10, 10, 255]), dest).unwrap();
+    // Half-transparent black on white is mid grey.
+    let all = Rect {
+        x: 0,
+        y: 0,
+        w: 8,
+        h: 8,
+    };
+    set.add(&drawn(8, all, [0, 0, 0, 128]), all).unwrap();
+    let (images, rejected) = set.finish().unwrap();
+    assert!(rejected.is_empty());
+    assert_eq!((images.count, images.channels, images.size), (2, 3, 8));
+    // Image 0's red plane, padding rows included: the border colour.
+    let red = &images.pixels[0..64];
+    assert!(red.iter().all(|&v| v == 200), "{red:?}");
+    let green = &images.pixels[64..128];
+    assert!(green.iter().all(|&v| v == 10), "{green:?}");
+    let grey = &images.pixels[3 * 64..4 * 64];
+    assert!(grey.iter().all(|&v| v == 127), "{grey:?}");
+}
+
+#[test]
+fn a_set_of_grey_images_is_grey_and_round_trips_through_idx() {
+    let mut set = OwnImages::new(8, Fit::Crop).unwrap();
+    let all = Rect {
+        x: 0,
+        y: 0,
+        w: 8,
+        h: 8,
+    };
+    let mut rgba = drawn(8, all, [90, 90, 90, 255]);
+    rgba[0..4].copy_from_slice(&[255, 255, 255, 255]);
+    set.add(&rgba, all).unwrap();
+    set.add(&drawn(8, all, [0, 0, 0, 255]), all).unwrap();
+    let (images, _) = set.finish().unwrap();
+    assert_eq!((images.count, images.channels), (2, 1));
+    assert_eq!(images.pixels[0], 255);
+    assert_eq!(images.pixels[1], 90);
+    let back = ImageSet::from_idx_bytes(&images.to_idx(), None).unwrap();
+    assert_eq!(back.pixels, images.pixels);
+
+    let mut colour = OwnImages::new(8, Fit::Crop).unwrap();
+    colour.add(&drawn(8, all, [1, 2, 3, 255]), all).unwrap();
+    let (images, _) = colour.finish().unwrap();
+    let back = ImageSet::from_idx_bytes(&images.to_idx(), None).unwrap();
+    assert_eq!((back.channels, back.pixels.clone()), (3, images.pixels));
+}
+
+#[test]
+fn bad_files_are_listed_and_the_rest_are_kept() {
+    let mut set = OwnImages::new(32, Fit::Crop).unwrap();
+    let ok = png(64, 48);
+    let placed = set.admit("cat.png", ok.len() as u64, &ok).unwrap();
+    assert_eq!(
+        placed.source,
+        Rect {
+            x: 8,
+            y: 0,
+            w: 48,
+            h: 48
+        }
+    );
+    assert!(set.admit("notes.txt", 5, b"hello").is_none());
+    assert!(set.admit("icon.gif", 13, &gif(8, 8)).is_none());
+    assert!(
+        set.admit("big.jpg", LIMITS.file_bytes + 1, &jpeg(100, 100))
+            .is_none()
+    );
+    set.reject("broken.png", "corrupt: the browser could not decode it");
+    set.add(&drawn(32, placed.dest, [5, 5, 5, 255]), placed.dest)
+        .unwrap();
+    let (images, rejected) = set.finish().unwrap();
+    assert_eq!(images.count, 1);
+    let names: Vec<_> = rejected.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["notes.txt", "icon.gif", "big.jpg", "broken.png"]);
+    assert!(rejected[0].reason.starts_with("not an image"));
+    assert!(rejected[1].reason.starts_with("too small"));
+    assert!(rejected[2].reason.starts_with("too large"));
+}
+
+#[test]
+fn an_empty_or_all_bad_set_is_refused_and_bad_input_is_an_error() {
+    assert_eq!(
+        OwnImages::new(28, Fit::Pad).unwrap().finish().unwrap_err(),
+        "no images were chosen"
+    );
+    let mut set = OwnImages::new(28, Fit::Pad).unwrap();
+    set.admit("a.txt", 3, b"abc");
+    assert_eq!(
+        set.finish().unwrap_err(),
+        "none of the 1 files is a usable image"
+    );
+    assert!(OwnImages::new(0, Fit::Pad).is_err());
+    let mut set = OwnImages::new(8, Fit::Pad).unwrap();
+    assert!(
+        set.add(
+            &[0; 10],
+            Rect {
+                x: 0,
+                y: 0,
+                w: 8,
+                h: 8
+            }
+        )
+        .is_err()
+    );
+    assert!(
+        set.add(
+            &[0; 256],
+            Rect {
+                x: 4,
+                y: 0,
+                w: 8,
+                h: 8
+            }
+        )
+        .is_err()
+    );
+    assert_eq!(set.count(), 0, "a refused image adds nothing");
+}
+
+#[test]
+fn the_set_is_bounded_in_files() {
+    let mut set = OwnImages::new(8, Fit::Crop).unwrap();
+    let all = Rect {
+        x: 0,
+        y: 0,
+        w: 8,
+        h: 8,
+    };
+    let one = drawn(8, all, [1, 1, 1, 255]);
+    let head = gif(20, 20);
+    for _ in 0..LIMITS.files {
+        set.admit("x.gif", 100, &head).unwrap();
+        set.add(&one, all).unwrap();
+    }
+    assert!(set.admit("one-too-many.gif", 100, &head).is_none());
+    assert!(set.rejected()[0].reason.contains(&LIMITS.files.to_string()));
+}

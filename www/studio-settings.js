@@ -1,0 +1,133 @@
+// The studio's set-up controls: their bounds and choices come from the core (studioLimits),
+// their values become the run's settings only through the core's check (validateStudioOptions),
+// and a recipe link (www/studio-recipe.js) holds them.
+
+import { readRecipe, recipeHash } from "./studio-recipe.js";
+
+// Control → setting, and the limit its bounds come from (the setting's own when not named).
+const NUMBERS = [["studio-lr-d", "lrD", "lr"], ["studio-lr-g", "lrG", "lr"], ["studio-beta1", "beta1"],
+  ["studio-beta2", "beta2"], ["studio-batch", "batchSize"], ["studio-k", "dSteps"], ["studio-m", "gSteps"],
+  ["studio-seed", "seed"], ["studio-ema", "ema"]];
+const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"]];
+const AUGMENTS = [["studio-aug-translation", "translation"], ["studio-aug-cutout", "cutout"], ["studio-aug-colour", "colour"]];
+// How often the page draws a history frame and measures quality: its own cadence, not the run's.
+const CADENCES = [["studio-target", "targetSteps"], ["studio-history-every", "historyEvery"], ["studio-measure-every", "measureEvery"]];
+const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate is 2e-4)
+const $ = (id) => document.getElementById(id);
+const labelOf = (id) => $(id).labels[0]?.textContent.trim();
+
+export class StudioSettings {
+  constructor(maths, { dataset }) {
+    this.maths = maths;
+    this.dataset = dataset; // () => the dataset's name
+    this.limits = maths.studioLimits();
+    this.defaults = maths.studioDefaults();
+    for (const p of this.limits.presets) {
+      $("studio-preset").append(new Option(`${p.id} (${p.imageSize} px, width ${p.width})`, p.id));
+    }
+    for (const [id, key, range] of [...NUMBERS, ...CADENCES]) {
+      const { min, max } = this.limits[range ?? key];
+      Object.assign($(id), { min, max });
+    }
+    this.fill(this.defaults);
+    const changed = () => { this.#warn(); this.#link(); };
+    for (const id of ["studio-settings", "studio-target"]) $(id).addEventListener("input", changed);
+    $("studio-dataset").addEventListener("change", changed);
+  }
+
+  fill(config) {
+    for (const [id, key] of NUMBERS) $(id).value = String(config[key]);
+    for (const [id, key] of CHOICES) $(id).value = config[key];
+    for (const [id, key] of AUGMENTS) $(id).checked = Boolean(config.augment?.[key]);
+    this.#warn();
+    this.#link();
+  }
+
+  /** The image size of the chosen architecture. */
+  imageSize() {
+    return this.limits.presets.find((p) => p.id === $("studio-preset").value)?.imageSize ?? 28;
+  }
+
+  // The controls' values; the core names the first one out of range, and nothing has changed
+  // when it throws.
+  settings() {
+    const o = {};
+    for (const [id, key] of NUMBERS) o[key] = this.#number(id);
+    for (const [id, key] of CHOICES) o[key] = $(id).value;
+    o.augment = Object.fromEntries(AUGMENTS.map(([id, key]) => [key, $(id).checked]));
+    this.maths.validateStudioOptions(o);
+    return o;
+  }
+
+  /** A whole number from a cadence control, within its limits. */
+  cadence(id) {
+    const [, key] = CADENCES.find(([i]) => i === id);
+    const value = this.#number(id);
+    const { min, max } = this.limits[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`${labelOf(id)} must be a whole number from ${min} to ${max}; got “${$(id).value}”.`);
+    }
+    return value;
+  }
+
+  #number(id) {
+    const text = $(id).value.trim();
+    const value = text === "" ? NaN : Number(text);
+    if (!Number.isFinite(value)) throw new Error(`“${$(id).value}” is not a number (${labelOf(id)}).`);
+    return value;
+  }
+
+  #warn() {
+    const high = [$("studio-lr-d"), $("studio-lr-g")].some((i) => Number(i.value) > SENSIBLE_LR);
+    $("studio-warning").textContent = high
+      ? `A learning rate above ${SENSIBLE_LR} is far past DCGAN's 2e-4: expect the run to diverge (it then pauses and rolls back).`
+      : "";
+  }
+
+  // The recipe link follows the controls whenever they hold valid settings.
+  #link() {
+    const link = $("studio-recipe");
+    try {
+      link.href = recipeHash(this.settings(), { dataset: this.dataset(), target: this.cadence("studio-target") });
+      link.removeAttribute("aria-disabled");
+    } catch {
+      link.removeAttribute("href");
+      link.setAttribute("aria-disabled", "true");
+    }
+  }
+
+  /**
+   * Fills the controls from a recipe link in `hash`; null when there is none. Resolves what to
+   * tell the person: what was filled in, or why (part of) it was refused. A recipe the core
+   * refuses changes nothing.
+   */
+  applyRecipe(hash) {
+    const recipe = readRecipe(hash, this.defaults);
+    if (!recipe) return null;
+    const refused = (why) => ({ ok: false, text: `This recipe link could not be used: ${why}. The studio is unchanged.` });
+    if (recipe.problems.length) return refused(recipe.problems.join("; "));
+    try {
+      this.maths.validateStudioOptions(recipe.options);
+    } catch (e) {
+      return refused(e.message);
+    }
+    const { min, max } = this.limits.targetSteps;
+    if (recipe.target !== null && !(Number.isInteger(recipe.target) && recipe.target >= min && recipe.target <= max)) {
+      return refused(`target steps must be a whole number from ${min} to ${max}`);
+    }
+    const shipped = [...$("studio-dataset").options].map((o) => o.value).filter((v) => !v.startsWith("own-"));
+    if (recipe.dataset !== null && recipe.dataset !== "own" && !shipped.includes(recipe.dataset)) {
+      return refused(`an unknown dataset “${recipe.dataset}”`);
+    }
+    this.fill(recipe.options);
+    if (recipe.target !== null) $("studio-target").value = String(recipe.target);
+    let text = "The studio holds this recipe's set-up: press Reset, then Train, to repeat the run.";
+    if (recipe.dataset === "own") {
+      text = "The studio holds this recipe's set-up. It was trained on the sender's own images, which never leave their browser: choose your own images, then Reset and Train.";
+    } else if (recipe.dataset) {
+      $("studio-dataset").value = recipe.dataset;
+    }
+    this.#link();
+    return { ok: true, text };
+  }
+}
