@@ -289,11 +289,11 @@ impl OwnImages {
         if rgba.len() != s * s * 4 {
             return Err(format!("{} bytes are not a {s}×{s} RGBA image", rgba.len()));
         }
-        let (x0, y0) = (dest.x as usize, dest.y as usize);
-        let (x1, y1) = (x0 + dest.w as usize, y0 + dest.h as usize);
-        if dest.w == 0 || dest.h == 0 || x1 > s || y1 > s {
+        let (x1, y1) = (dest.x as u64 + dest.w as u64, dest.y as u64 + dest.h as u64);
+        if dest.w == 0 || dest.h == 0 || x1 > s as u64 || y1 > s as u64 {
             return Err(format!("{dest:?} is not inside the {s}×{s} square"));
         }
+        let (x0, y0, x1, y1) = (dest.x as usize, dest.y as usize, x1 as usize, y1 as usize);
         let on_white = |p: &[u8]| -> [u8; 3] {
             let a = p[3] as u32;
             std::array::from_fn(|c| ((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8)

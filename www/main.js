@@ -108,10 +108,8 @@ const manifest = await readManifest()
   .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
 const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
-core.addEventListener("progress", (e) => {
-  progress(e.detail.text);
-  if (e.detail.fraction !== undefined) $("progress").value = e.detail.fraction;
-});
+// (Progress with a fraction is a panel's own: the studio shows reading one's images itself.)
+core.addEventListener("progress", (e) => { if (e.detail.fraction === undefined) progress(e.detail.text); });
 
 const renderer = new Renderer($("sample"), core, {
   onFrame: ({ ms, fps }) => {

@@ -64,7 +64,9 @@ export class StudioData {
       this.#guard(async () => this.gather(await files));
     });
     core.addEventListener("progress", (e) => {
-      if (e.detail.role === "studio" && e.detail.fraction !== undefined) $("studio-own-progress").value = e.detail.fraction;
+      if (e.detail.role !== "studio" || e.detail.fraction === undefined) return;
+      $("studio-own-progress").value = e.detail.fraction;
+      $("studio-own-status").textContent = `${e.detail.text}…`;
     });
   }
 

@@ -36,7 +36,9 @@ export class StudioSettings {
   }
 
   fill(config) {
-    for (const [id, key] of NUMBERS) $(id).value = String(config[key]);
+    // β1 and β2 are f32 in the core: 0.999 comes back as 0.99900001…; seven digits are theirs.
+    const text = (v) => String(Number.isInteger(v) ? v : Number(v.toPrecision(7)));
+    for (const [id, key] of NUMBERS) $(id).value = text(config[key]);
     for (const [id, key] of CHOICES) $(id).value = config[key];
     for (const [id, key] of AUGMENTS) $(id).checked = Boolean(config.augment?.[key]);
     this.#warn();

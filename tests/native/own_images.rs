@@ -6,6 +6,10 @@ use std::io::Cursor;
 use gan_playground::data::ImageSet;
 use gan_playground::own_images::*;
 
+fn rect(x: u32, y: u32, w: u32, h: u32) -> Rect {
+    Rect { x, y, w, h }
+}
+
 fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 20, 30, 255]));
     let mut out = Cursor::new(Vec::new());
@@ -40,34 +44,11 @@ fn webp(width: u32, height: u32) -> Vec<u8> {
 
 #[test]
 fn the_four_formats_are_read_from_their_headers() {
-    assert_eq!(
-        probe(&png(40, 30)),
-        Ok(Probe {
-            width: 40,
-            height: 30
-        })
-    );
-    assert_eq!(
-        probe(&gif(64, 48)),
-        Ok(Probe {
-            width: 64,
-            height: 48
-        })
-    );
-    assert_eq!(
-        probe(&jpeg(640, 480)),
-        Ok(Probe {
-            width: 640,
-            height: 480
-        })
-    );
-    assert_eq!(
-        probe(&webp(300, 200)),
-        Ok(Probe {
-            width: 300,
-            height: 200
-        })
-    );
+    let files = [png(40, 30), gif(64, 48), jpeg(640, 480), webp(300, 200)];
+    let sizes = [(40, 30), (64, 48), (640, 480), (300, 200)];
+    for (file, (width, height)) in files.iter().zip(sizes) {
+        assert_eq!(probe(file), Ok(Probe { width, height }));
+    }
 }
 
 #[test]
@@ -105,64 +86,15 @@ fn files_that_cannot_be_used_are_refused_with_their_reason() {
 #[test]
 fn crop_takes_the_centred_square_and_pad_keeps_the_whole_image() {
     let p = placement(200, 100, 32, Fit::Crop);
-    assert_eq!(
-        p.source,
-        Rect {
-            x: 50,
-            y: 0,
-            w: 100,
-            h: 100
-        }
-    );
-    assert_eq!(
-        p.dest,
-        Rect {
-            x: 0,
-            y: 0,
-            w: 32,
-            h: 32
-        }
-    );
+    assert_eq!(p.source, rect(50, 0, 100, 100));
+    assert_eq!(p.dest, rect(0, 0, 32, 32));
     let p = placement(200, 100, 32, Fit::Pad);
-    assert_eq!(
-        p.source,
-        Rect {
-            x: 0,
-            y: 0,
-            w: 200,
-            h: 100
-        }
-    );
-    assert_eq!(
-        p.dest,
-        Rect {
-            x: 0,
-            y: 8,
-            w: 32,
-            h: 16
-        }
-    );
+    assert_eq!(p.source, rect(0, 0, 200, 100));
+    assert_eq!(p.dest, rect(0, 8, 32, 16));
     let p = placement(30, 1000, 28, Fit::Pad);
-    assert_eq!(
-        p.dest,
-        Rect {
-            x: 13,
-            y: 0,
-            w: 1,
-            h: 28
-        },
-        "never narrower than a pixel"
-    );
+    assert_eq!(p.dest, rect(13, 0, 1, 28), "never narrower than a pixel");
     let square = placement(64, 64, 64, Fit::Pad);
-    assert_eq!(
-        square.dest,
-        Rect {
-            x: 0,
-            y: 0,
-            w: 64,
-            h: 64
-        }
-    );
+    assert_eq!(square.dest, rect(0, 0, 64, 64));
 }
 
 /// A `size`² RGBA square with `fill` on `dest` and transparent elsewhere.
@@ -180,20 +112,10 @@ fn drawn(size: usize, dest: Rect, fill: [u8; 4]) -> Vec<u8> {
 #[test]
 fn padding_takes_the_border_colour_and_transparency_becomes_white() {
     let mut set = OwnImages::new(8, Fit::Pad).unwrap();
-    let dest = Rect {
-        x: 0,
-        y: 2,
-        w: 8,
-        h: 4,
-    };
+    let dest = rect(0, 2, 8, 4);
     set.add(&drawn(8, dest, [200, 10, 10, 255]), dest).unwrap();
     // Half-transparent black on white is mid grey.
-    let all = Rect {
-        x: 0,
-        y: 0,
-        w: 8,
-        h: 8,
-    };
+    let all = rect(0, 0, 8, 8);
     set.add(&drawn(8, all, [0, 0, 0, 128]), all).unwrap();
     let (images, rejected) = set.finish().unwrap();
     assert!(rejected.is_empty());
@@ -210,12 +132,7 @@ fn padding_takes_the_border_colour_and_transparency_becomes_white() {
 #[test]
 fn a_set_of_grey_images_is_grey_and_round_trips_through_idx() {
     let mut set = OwnImages::new(8, Fit::Crop).unwrap();
-    let all = Rect {
-        x: 0,
-        y: 0,
-        w: 8,
-        h: 8,
-    };
+    let all = rect(0, 0, 8, 8);
     let mut rgba = drawn(8, all, [90, 90, 90, 255]);
     rgba[0..4].copy_from_slice(&[255, 255, 255, 255]);
     set.add(&rgba, all).unwrap();
@@ -239,15 +156,7 @@ fn bad_files_are_listed_and_the_rest_are_kept() {
     let mut set = OwnImages::new(32, Fit::Crop).unwrap();
     let ok = png(64, 48);
     let placed = set.admit("cat.png", ok.len() as u64, &ok).unwrap();
-    assert_eq!(
-        placed.source,
-        Rect {
-            x: 8,
-            y: 0,
-            w: 48,
-            h: 48
-        }
-    );
+    assert_eq!(placed.source, rect(8, 0, 48, 48));
     assert!(set.admit("notes.txt", 5, b"hello").is_none());
     assert!(set.admit("icon.gif", 13, &gif(8, 8)).is_none());
     assert!(
@@ -280,29 +189,14 @@ fn an_empty_or_all_bad_set_is_refused_and_bad_input_is_an_error() {
     );
     assert!(OwnImages::new(0, Fit::Pad).is_err());
     let mut set = OwnImages::new(8, Fit::Pad).unwrap();
+    assert!(set.add(&[0; 10], rect(0, 0, 8, 8)).is_err(), "not 8×8 RGBA");
     assert!(
-        set.add(
-            &[0; 10],
-            Rect {
-                x: 0,
-                y: 0,
-                w: 8,
-                h: 8
-            }
-        )
-        .is_err()
+        set.add(&[0; 256], rect(4, 0, 8, 8)).is_err(),
+        "past the square"
     );
     assert!(
-        set.add(
-            &[0; 256],
-            Rect {
-                x: 4,
-                y: 0,
-                w: 8,
-                h: 8
-            }
-        )
-        .is_err()
+        set.add(&[0; 256], rect(u32::MAX, 0, 2, 8)).is_err(),
+        "no overflow past the square"
     );
     assert_eq!(set.count(), 0, "a refused image adds nothing");
 }
@@ -310,12 +204,7 @@ fn an_empty_or_all_bad_set_is_refused_and_bad_input_is_an_error() {
 #[test]
 fn the_set_is_bounded_in_files() {
     let mut set = OwnImages::new(8, Fit::Crop).unwrap();
-    let all = Rect {
-        x: 0,
-        y: 0,
-        w: 8,
-        h: 8,
-    };
+    let all = rect(0, 0, 8, 8);
     let one = drawn(8, all, [1, 1, 1, 255]);
     let head = gif(20, 20);
     for _ in 0..LIMITS.files {
