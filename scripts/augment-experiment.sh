@@ -10,11 +10,15 @@
 # Needs ./scripts/fetch-data.sh (MNIST's test set) and the CLI (cargo build). Results go to
 # runs/augment/results.md; docs/QUALITY.md has the figures and the command.
 #
-# Usage: scripts/augment-experiment.sh [iterations per stage] [stages]
+# Usage: scripts/augment-experiment.sh [iterations per stage] [stages] [first stage] [sets]
+# A first stage above 1 goes on from the runs' checkpoints and appends to results.md, e.g.
+# `scripts/augment-experiment.sh 1000 6 3 emoji` takes the emoji runs from 2,000 to 6,000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 per_stage=${1:-1000}
 stages=${2:-3}
+first=${3:-1}
+sets=${4:-emoji mnist}
 cli=${CLI:-${CARGO_TARGET_DIR:-target}/debug/gan-playground}
 out=runs/augment
 mkdir -p "$out"
@@ -43,14 +47,16 @@ mean_d() { # weights, model flags, idx file → mean D(x)
   "$cli" discriminate --weights "$1" $2 --images "$3" --out "$out/d.npy" 2>&1 | sed -n 's/^mean D(x) over [0-9]* images: //p'
 }
 
-echo "| set | augment | iterations | D(train) | D(held out) | gap | score | FD |" > "$out/results.md"
-echo "|---|---|---|---|---|---|---|---|" >> "$out/results.md"
-for set in emoji mnist; do
+if [ "$first" = 1 ]; then
+  echo "| set | augment | iterations | D(train) | D(held out) | gap | score | FD |" > "$out/results.md"
+  echo "|---|---|---|---|---|---|---|---|" >> "$out/results.md"
+fi
+for set in $sets; do
   if [ "$set" = emoji ]; then size=32; nc=3; else size=28; nc=1; fi
   model="--arch dcgan --image-size $size --nc $nc --nz 100 --ngf 32 --ndf 32"
   for augment in none translation,cutout,colour; do
     run="$out/$set-${augment//,/-}"
-    for stage in $(seq 1 "$stages"); do
+    for stage in $(seq "$first" "$stages"); do
       it=$((stage * per_stage))
       "$cli" train --images "$out/$set-train.idx.gz" $model --batch-size 32 --seed 1 \
         --augment "$augment" --iterations "$it" --sample-every "$per_stage" \

@@ -291,7 +291,7 @@ pub fn classifier_from_burn(
     bytes: &[u8],
     device: &Device,
 ) -> Result<crate::metrics::Classifier, CheckpointError> {
-    from_burn_record(config.init(0, device), bytes)
+    from_burn_record(config.empty(device), bytes)
 }
 
 fn check_finite(

@@ -48,6 +48,11 @@ function coreFiles() {
   return files;
 }
 
+// The smallest module that uses WebAssembly SIMD (one v128 function), the feature the core's
+// CPU kernels are built with (`+simd128` in .cargo/config.toml): a browser that cannot
+// validate it cannot run either module, and is told so before anything is fetched.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
 async function compile(url) {
   try {
     return await WebAssembly.compileStreaming(fetch(url));
@@ -177,6 +182,9 @@ class CoreWorker {
 export class Core extends EventTarget {
   /** Compiles the CPU module; the main thread and the first workers instantiate it. */
   static async start() {
+    if (!WebAssembly.validate(SIMD_PROBE)) {
+      throw new Error("this browser does not run WebAssembly SIMD, which the model needs (Chrome and Edge 91, Firefox 89, Safari 16.4 and later do)");
+    }
     const files = coreFiles();
     const cpu = await compile(files.cpu.wasm);
     const bindings = await import(files.cpu.js);

@@ -4,7 +4,8 @@
 // validates what a link holds (validateStudioOptions), as it does what the controls hold.
 
 const VERSION = "1";
-const AUGMENTS = ["translation", "cutout", "colour"];
+/** DiffAugment's transforms, as the core names them (Augment in src/train/augment.rs). */
+export const AUGMENTS = ["translation", "cutout", "colour"];
 // Outside the run's settings: which data, and how far.
 const EXTRAS = ["dataset", "target"];
 

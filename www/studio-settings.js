@@ -2,14 +2,13 @@
 // their values become the run's settings only through the core's check (validateStudioOptions),
 // and a recipe link (www/studio-recipe.js) holds them.
 
-import { readRecipe, recipeHash } from "./studio-recipe.js";
+import { AUGMENTS, readRecipe, recipeHash } from "./studio-recipe.js";
 
 // Control → setting, and the limit its bounds come from (the setting's own when not named).
 const NUMBERS = [["studio-lr-d", "lrD", "lr"], ["studio-lr-g", "lrG", "lr"], ["studio-beta1", "beta1"],
   ["studio-beta2", "beta2"], ["studio-batch", "batchSize"], ["studio-k", "dSteps"], ["studio-m", "gSteps"],
   ["studio-seed", "seed"], ["studio-ema", "ema"]];
 const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"]];
-const AUGMENTS = [["studio-aug-translation", "translation"], ["studio-aug-cutout", "cutout"], ["studio-aug-colour", "colour"]];
 // How often the page draws a history frame and measures quality: its own cadence, not the run's.
 const CADENCES = [["studio-target", "targetSteps"], ["studio-history-every", "historyEvery"], ["studio-measure-every", "measureEvery"]];
 const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate is 2e-4)
@@ -40,7 +39,7 @@ export class StudioSettings {
     const text = (v) => String(Number.isInteger(v) ? v : Number(v.toPrecision(7)));
     for (const [id, key] of NUMBERS) $(id).value = text(config[key]);
     for (const [id, key] of CHOICES) $(id).value = config[key];
-    for (const [id, key] of AUGMENTS) $(id).checked = Boolean(config.augment?.[key]);
+    for (const key of AUGMENTS) $(`studio-aug-${key}`).checked = Boolean(config.augment?.[key]);
     this.#warn();
     this.#link();
   }
@@ -56,7 +55,7 @@ export class StudioSettings {
     const o = {};
     for (const [id, key] of NUMBERS) o[key] = this.#number(id);
     for (const [id, key] of CHOICES) o[key] = $(id).value;
-    o.augment = Object.fromEntries(AUGMENTS.map(([id, key]) => [key, $(id).checked]));
+    o.augment = Object.fromEntries(AUGMENTS.map((key) => [key, $(`studio-aug-${key}`).checked]));
     this.maths.validateStudioOptions(o);
     return o;
   }

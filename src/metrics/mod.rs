@@ -13,12 +13,14 @@ pub use frechet::{
     symmetric_eigen,
 };
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{relu, softmax};
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -57,39 +59,103 @@ pub struct Classifier {
 }
 
 impl ClassifierConfig {
+    /// The convs as `(in, out, kernel, stride, padding)`, then the two linear layers' sizes.
+    fn layers(&self) -> ([[usize; 5]; 3], [[usize; 2]; 2]) {
+        let w = self.width;
+        let side = self.image_size / 4;
+        (
+            [
+                [self.channels, w, 3, 1, 1],
+                [w, 2 * w, 4, 2, 1],
+                [2 * w, 4 * w, 4, 2, 1],
+            ],
+            [
+                [4 * w * side * side, self.features],
+                [self.features, self.classes],
+            ],
+        )
+    }
+
+    /// A classifier to train, initialised by Burn's defaults from `seed`.
     pub fn init(&self, seed: u64, device: &Device) -> Classifier {
         device.seed(seed);
-        let w = self.width;
-        let conv = |i, o, k, s, p| {
-            Conv2dConfig::new([i, o], [k, k])
-                .with_stride([s, s])
-                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
-                .init(device)
-        };
-        let side = self.image_size / 4;
+        let (convs, [hidden, output]) = self.layers();
         Classifier {
-            convs: vec![
-                conv(self.channels, w, 3, 1, 1),
-                conv(w, 2 * w, 4, 2, 1),
-                conv(2 * w, 4 * w, 4, 2, 1),
-            ],
-            hidden: LinearConfig::new(4 * w * side * side, self.features).init(device),
-            output: LinearConfig::new(self.features, self.classes).init(device),
+            convs: convs
+                .iter()
+                .map(|&[i, o, k, s, p]| {
+                    Conv2dConfig::new([i, o], [k, k])
+                        .with_stride([s, s])
+                        .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                        .init(device)
+                })
+                .collect(),
+            hidden: LinearConfig::new(hidden[0], hidden[1]).init(device),
+            output: LinearConfig::new(output[0], output[1]).init(device),
+        }
+    }
+
+    /// A classifier of zeros, to read a record into. Built without Burn's initialisers: their
+    /// lazy closure keeps every initialiser reachable, the orthogonal one's QR with it, and
+    /// that links CubeCL's matrix-product kernels (about 2.6 MB) into the page's WebGPU module.
+    pub fn empty(&self, device: &Device) -> Classifier {
+        let (convs, [hidden, output]) = self.layers();
+        Classifier {
+            convs: convs
+                .iter()
+                .map(|&[i, o, k, s, p]| Conv2d {
+                    weight: zeros([o, i, k, k], device),
+                    bias: Some(zeros([o], device)),
+                    stride: [s, s],
+                    kernel_size: [k, k],
+                    dilation: [1, 1],
+                    groups: 1,
+                    padding: PaddingConfig2d::Explicit(p, p, p, p),
+                })
+                .collect(),
+            hidden: Linear {
+                weight: zeros(hidden, device),
+                bias: Some(zeros([hidden[1]], device)),
+            },
+            output: Linear {
+                weight: zeros(output, device),
+                bias: Some(zeros([output[1]], device)),
+            },
         }
     }
 }
 
+fn zeros<const D: usize>(shape: [usize; D], device: &Device) -> Param<Tensor<D>> {
+    Param::from_tensor(Tensor::zeros(shape, device))
+}
+
 impl Classifier {
     /// `(logits [B, classes], features [B, features])` for images in [−1, 1].
+    ///
+    /// The two linear layers run as convolutions whose kernel covers their whole input (the
+    /// same sums, their weights reshaped): the page's WebGPU module then links no matrix-product
+    /// kernels, which the networks themselves never need (about 2 MB of CubeCL's).
     pub fn forward(&self, x: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
         let mut x = x;
         for conv in &self.convs {
             x = relu(conv.forward(x));
         }
-        let [b, c, h, w] = x.dims();
-        let features = relu(self.hidden.forward(x.reshape([b, c * h * w])));
-        (self.output.forward(features.clone()), features)
+        let b = x.dims()[0];
+        let features = relu(as_conv(&self.hidden, x));
+        let logits = as_conv(&self.output, features.clone());
+        let [f, k] = [self.hidden.weight.dims()[1], self.output.weight.dims()[1]];
+        (logits.reshape([b, k]), features.reshape([b, f]))
     }
+}
+
+/// `linear` (weight `[in, out]`) on `x` `[B, C, H, W]` with `in = C·H·W` (flattened channel
+/// first, as `reshape` flattens), as one convolution: `[B, out, 1, 1]`.
+fn as_conv(linear: &Linear, x: Tensor<4>) -> Tensor<4> {
+    let [_, c, h, w] = x.dims();
+    let [_, out] = linear.weight.dims();
+    let weight = linear.weight.val().transpose().reshape([out, c, h, w]);
+    let bias = linear.bias.as_ref().map(|b| b.val());
+    conv2d(x, weight, bias, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
 }
 
 /// Probabilities and features of `images` (row-major), in batches, read synchronously.

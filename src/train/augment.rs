@@ -82,23 +82,39 @@ impl Augment {
             x = (x - mean.clone()) * contrast + mean;
         }
         if self.translation {
-            let reach = (s / 8) as i64;
+            let reach = s / 8;
             let mut shift = || {
                 uniform(b)
                     .into_iter()
-                    .map(|r| ((r * (2 * reach + 1) as f32) as i64).min(2 * reach) - reach)
+                    .map(|r| ((r * (2 * reach + 1) as f32) as usize).min(2 * reach))
                     .collect::<Vec<_>>()
             };
+            // out[i] = in[i − d], zero outside: with the image padded by `reach` zeros, that
+            // is rows `reach − d ..` of the padded image. Each of the 2·reach + 1 shifts is
+            // one slice of the whole batch, and a one-hot weight per sample picks its own:
+            // slices and products only (no gather, no matrix product), so the gradient is
+            // plain and the WebGPU module links no extra kernels.
             let (dy, dx) = (shift(), shift());
-            // Rows: out[i] = in[i − dy], as a product with a one-hot [S, S] matrix per sample,
-            // applied to the last dimension after swapping rows and columns; then columns.
-            let rows = shift_matrices(&dy, s, &device);
-            let cols = shift_matrices(&dx, s, &device);
-            let along_last = |x: Tensor<4>, m: Tensor<3>| {
-                x.reshape([b, c * s, s]).matmul(m).reshape([b, c, s, s])
+            let padded = x.pad((reach, reach, reach, reach), 0.0);
+            let pick = |chosen: &[usize], k: usize| {
+                per_sample(chosen.iter().map(|&c| (c == k) as u8 as f32).collect())
             };
-            x = along_last(x.swap_dims(2, 3), rows).swap_dims(2, 3);
-            x = along_last(x, cols);
+            // Index k is the shift d = k − reach: the window starting at 2·reach − k.
+            let shifted =
+                |x: Tensor<4>,
+                 chosen: &[usize],
+                 window: &dyn Fn(usize) -> [std::ops::Range<usize>; 4]| {
+                    (1..=2 * reach).fold(x.clone().slice(window(0)) * pick(chosen, 0), |sum, k| {
+                        sum + x.clone().slice(window(k)) * pick(chosen, k)
+                    })
+                };
+            let p = s + 2 * reach;
+            let rows = shifted(padded, &dy, &|k| {
+                [0..b, 0..c, 2 * reach - k..2 * reach - k + s, 0..p]
+            });
+            x = shifted(rows, &dx, &|k| {
+                [0..b, 0..c, 0..s, 2 * reach - k..2 * reach - k + s]
+            });
         }
         if self.cutout {
             let half = s / 2;
@@ -122,19 +138,4 @@ impl Augment {
         }
         x
     }
-}
-
-/// `[B, S, S]`: for each sample, the matrix M with `(v · M)[j] = v[j − shift]` (zero where
-/// `j − shift` is outside).
-fn shift_matrices(shifts: &[i64], s: usize, device: &burn::tensor::Device) -> Tensor<3> {
-    let mut m = vec![0.0f32; shifts.len() * s * s];
-    for (i, &d) in shifts.iter().enumerate() {
-        for j in 0..s as i64 {
-            let from = j - d;
-            if (0..s as i64).contains(&from) {
-                m[i * s * s + from as usize * s + j as usize] = 1.0;
-            }
-        }
-    }
-    Tensor::from_data(TensorData::new(m, [shifts.len(), s, s]), device)
 }

@@ -49,3 +49,15 @@ test("a WebGPU module that cannot be loaded leaves the page on the CPU, saying w
     assert.equal(await page.locator("#error").isHidden(), true, "no error: the page works on the CPU");
   }, { refused: true });
 });
+
+test("a browser without WebAssembly SIMD is told so, and no module is fetched", async () => {
+  await visit(async (page, errors, browser) => {
+    // What a browser without SIMD answers for the core's probe module.
+    await page.addInitScript(() => { WebAssembly.validate = () => false; });
+    await page.goto(`${server.origin}/`);
+    await page.locator("#error").waitFor({ state: "visible" });
+    assert.match(await page.locator("#error").textContent(), /The model cannot run here: this browser does not run WebAssembly SIMD, which the model needs \(Chrome and Edge 91, Firefox 89, Safari 16\.4 and later do\)\./);
+    assert.deepEqual(browser.requests.filter((u) => CPU_WASM.test(u) || WEBGPU_WASM.test(u)), [], "no core module fetched");
+    assert.notEqual(await page.evaluate(() => document.body.dataset.ready), "true");
+  });
+});
