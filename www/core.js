@@ -50,7 +50,8 @@ function coreFiles() {
 
 // The smallest module that uses WebAssembly SIMD (one v128 function), the feature the core's
 // CPU kernels are built with (`+simd128` in .cargo/config.toml): a browser that cannot
-// validate it cannot run either module, and is told so before anything is fetched.
+// validate it cannot run either module, and is told so before either is compiled (the page
+// preloads the CPU one).
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
 async function compile(url) {

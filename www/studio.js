@@ -160,7 +160,9 @@ export class Studio {
       }
       if (epoch === this.epoch) {
         await this.#autosave(epoch, { force: true });
-        await this.drawSamples({ keep: true }); // the strip ends where the run stopped
+        // The strip ends where the run stopped; a frame it already has there stays as it is
+        // (the same weights and z), so a person scrubbing it is not moved to the end.
+        await this.drawSamples({ keep: this.strip.due(this.run.info.iteration, 1) });
       }
     } catch (e) {
       this.onError(e);
