@@ -175,3 +175,65 @@ fn a_meter_reads_real_digits_near_its_floor_and_noise_far_from_it() {
     let odd = Tensor::<4>::zeros([4, 1, 20, 20], &device);
     assert!(meter.measure(odd).is_err());
 }
+
+#[test]
+fn a_classifier_read_from_its_record_computes_what_the_trained_one_does() {
+    // The record is read into ClassifierConfig::empty (zeros, no Burn initialisers), and the
+    // linear layers run as convolutions: the same logits and features as the module that was
+    // written, and as reshape + Linear::forward.
+    let device = Device::flex();
+    let config = ClassifierConfig::default();
+    let trained = config.init(3, &device);
+    let bytes = gan_playground::checkpoint::to_burn_record(&trained).unwrap();
+    let read = gan_playground::checkpoint::classifier_from_burn(&config, &bytes, &device).unwrap();
+    let x = Tensor::<4>::random(
+        [5, 1, 28, 28],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let (logits, features) = read.forward(x.clone());
+    let (want_logits, want_features) = trained.forward(x.clone());
+    let values = |t: Tensor<2>| t.into_data().to_vec::<f32>().unwrap();
+    assert_eq!(values(logits.clone()), values(want_logits));
+    assert_eq!(values(features.clone()), values(want_features));
+
+    let mut h = x;
+    for conv in &trained.convs {
+        h = burn::tensor::activation::relu(conv.forward(h));
+    }
+    let [b, c, s, _] = h.dims();
+    let by_linear =
+        burn::tensor::activation::relu(trained.hidden.forward(h.reshape([b, c * s * s])));
+    let by_linear_logits = trained.output.forward(by_linear.clone());
+    for (got, want) in [(features, by_linear), (logits, by_linear_logits)] {
+        let biggest = values(want.clone())
+            .iter()
+            .fold(0f32, |m, v| m.max(v.abs()));
+        let gap = values(got)
+            .iter()
+            .zip(values(want))
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            gap <= 1e-5 * biggest.max(1.0),
+            "as a convolution: {gap} away (values up to {biggest})"
+        );
+    }
+}
+
+#[test]
+fn a_classifier_record_of_another_shape_is_refused() {
+    let device = Device::flex();
+    let wide = ClassifierConfig {
+        width: 8,
+        ..ClassifierConfig::default()
+    };
+    let bytes = gan_playground::checkpoint::to_burn_record(&wide.init(1, &device)).unwrap();
+    assert!(
+        gan_playground::checkpoint::classifier_from_burn(
+            &ClassifierConfig::default(),
+            &bytes,
+            &device
+        )
+        .is_err()
+    );
+}
