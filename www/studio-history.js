@@ -22,8 +22,10 @@ export class HistoryStrip {
     return every > 0 && iteration % every === 0 && this.frames.at(-1)?.iteration !== iteration;
   }
 
-  /** Adds the grid on `canvas`, drawn at `iteration`. */
+  /** Adds the grid on `canvas`, drawn at `iteration`. A frame the strip already ends on (the
+   *  same weights and z) stays as it is, so a person scrubbing the strip is not moved. */
   async add(iteration, canvas) {
+    if (this.frames.at(-1)?.iteration === iteration) return;
     const bitmap = await createImageBitmap(canvas);
     this.frames = this.frames.filter((f) => f.iteration < iteration);
     this.frames.push({ iteration, bitmap, png: null });

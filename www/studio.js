@@ -160,11 +160,7 @@ export class Studio {
       }
       if (epoch === this.epoch) {
         await this.#autosave(epoch, { force: true });
-        // The strip ends where the run stopped; a frame it already has there stays as it is
-        // (the same weights and z), so a person scrubbing it is not moved to the end. The run
-        // may have gone meanwhile (a backend change, a lost worker).
-        const at = this.run?.info.iteration;
-        if (epoch === this.epoch && at !== undefined) await this.drawSamples({ keep: this.strip.due(at, 1) });
+        await this.drawSamples({ keep: true }); // the strip ends where the run stopped
       }
     } catch (e) {
       this.onError(e);

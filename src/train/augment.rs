@@ -99,22 +99,12 @@ impl Augment {
             let pick = |chosen: &[usize], k: usize| {
                 per_sample(chosen.iter().map(|&c| (c == k) as u8 as f32).collect())
             };
-            // Index k is the shift d = k − reach: the window starting at 2·reach − k.
-            let shifted =
-                |x: Tensor<4>,
-                 chosen: &[usize],
-                 window: &dyn Fn(usize) -> [std::ops::Range<usize>; 4]| {
-                    (1..=2 * reach).fold(x.clone().slice(window(0)) * pick(chosen, 0), |sum, k| {
-                        sum + x.clone().slice(window(k)) * pick(chosen, k)
-                    })
-                };
-            let p = s + 2 * reach;
-            let rows = shifted(padded, &dy, &|k| {
-                [0..b, 0..c, 2 * reach - k..2 * reach - k + s, 0..p]
-            });
-            x = shifted(rows, &dx, &|k| {
-                [0..b, 0..c, 0..s, 2 * reach - k..2 * reach - k + s]
-            });
+            // Along `dim`, index k is the shift d = k − reach: the s rows from 2·reach − k on.
+            let shifted = |x: Tensor<4>, dim: usize, chosen: &[usize]| {
+                let part = |k: usize| x.clone().narrow(dim, 2 * reach - k, s) * pick(chosen, k);
+                (1..=2 * reach).fold(part(0), |sum, k| sum + part(k))
+            };
+            x = shifted(shifted(padded, 2, &dy), 3, &dx);
         }
         if self.cutout {
             let half = s / 2;
