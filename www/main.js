@@ -283,13 +283,21 @@ function guarded(task) {
   return queue;
 }
 
-$("model").addEventListener("change", () => guarded(() => {
-  showError("");
-  return activate(byId($("model").value), state.want);
-}));
-$("backend-choice").addEventListener("change", () => guarded(async () => {
-  showError("");
+// Each change reads its choice when it is made: a load that ends later sets the control to
+// what it loaded, and a queued change must not take that for the person's choice.
+$("model").addEventListener("change", () => {
+  const model = byId($("model").value);
+  guarded(() => {
+    showError("");
+    return activate(model, state.want);
+  });
+});
+$("backend-choice").addEventListener("change", () => {
   const want = $("backend-choice").value;
+  guarded(() => switchBackend(want));
+});
+async function switchBackend(want) {
+  showError("");
   lab.detach();
   const studioWasRunning = await studio.detach();
   await activate(state.model, want, maths.encodeLatent(latent.z));
@@ -297,7 +305,7 @@ $("backend-choice").addEventListener("change", () => guarded(async () => {
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
   history.replaceState(null, "", url);
-}));
+}
 $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8), `${state.model.id}.png`));
 // A link pasted into this tab changes only the hash; the page's own updates use
 // replaceState, which fires no hashchange.
