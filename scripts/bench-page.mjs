@@ -2,13 +2,15 @@
 // generation on WebGPU and on the CPU backend, and one loss-lab step on each. It runs its own
 // instance of the core on the page's main thread, so it measures the core alone (the page
 // itself does this work in its workers; see bench/live.mjs for the page under load).
-// Usage: trunk build && node scripts/bench-page.mjs   (prints a Markdown table)
+// Usage: trunk build && node scripts/bench-page.mjs [--dist DIR]   (prints a Markdown table;
+// --dist serves another build, for a before/after)
 // Timings are medians after a warm-up; SwiftShader says nothing absolute about a real GPU, so
 // read the WebGPU/CPU ratio, not the milliseconds.
 
 import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
-const server = await serveDist();
+const dist = process.argv.includes("--dist") ? process.argv[process.argv.indexOf("--dist") + 1] : "dist";
+const server = await serveDist(dist);
 const browser = await launch();
 try {
   await openReady(browser.page, `${server.origin}/?backend=cpu`, browser.errors);

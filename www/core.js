@@ -2,7 +2,8 @@
 // The one way the page reaches the wasm core. Pure functions (latent maths, the cost curves,
 // the lab's limits) run on a main-thread instance of the core; everything with a device, a
 // model or a run (engines, generators, the lab) runs in Web Workers, each with its own instance
-// of a compiled module: one for generation, so a slider never waits behind a training step,
+// of a compiled module: one for generation, so a slider never waits behind a training step
+// (and on the CPU backend a second one that takes half of each large batch, such as the grid),
 // and one or two for the lab's runs, sized from navigator.hardwareConcurrency.
 //
 // The core comes as two modules with one API: "cpu" (Burn's CPU backend), which the page
@@ -30,6 +31,21 @@ const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
   "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits"];
+
+// A batch of this many images or more is split between the two CPU generation workers; a
+// smaller one is not worth a second worker's round trip (a single image takes ~2 ms).
+const SPLIT_FROM = 8;
+
+/**
+ * How many workers share a kind of work: two where there are two cores, unless the page's
+ * URL forces 1 or 2 (`?labWorkers=`, `?generationWorkers=`, for tests and benchmarks).
+ * @param {string} param
+ */
+function workerCount(param) {
+  const forced = Number(new URLSearchParams(location.search).get(param));
+  if (forced === 1 || forced === 2) return forced;
+  return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+}
 
 /** A request failed because its worker stopped (it is being started again). */
 export class WorkerLost extends Error {}
@@ -82,6 +98,8 @@ class CoreWorker {
     this.pending = new Map();
     this.lanes = new Map();
     this.datasets = new Set(); // what this instance has decoded
+    this.holds = null; // the weights of the generator this instance has loaded, if the facade tracks it
+    this.loading = null; // the weights it is loading
     this.meters = new Set(); // datasets this instance has a quality meter for
     this.nextId = 1;
     this.worker.addEventListener("message", ({ data }) => this.#receive(data));
@@ -204,6 +222,9 @@ export class Core extends EventTarget {
     this.backend = null;
     this.weights = null;
     this.generation = new CoreWorker(this, "generation", "cpu");
+    /** @type {CoreWorker | null} the second CPU generation worker, started at the first large batch */
+    this.helper = null;
+    this.latent = 0;
     /** @type {CoreWorker[]} */
     this.labWorkers = [];
     this.lab = new LabClient(this);
@@ -215,11 +236,9 @@ export class Core extends EventTarget {
     return this.backend === "webgpu" ? "webgpu" : "cpu";
   }
 
-  /** How many workers the lab's two runs share: two where there are two cores. */
+  /** How many workers the lab's two runs share. */
   labWorkerCount() {
-    const forced = Number(new URLSearchParams(location.search).get("labWorkers"));
-    if (forced === 1 || forced === 2) return forced;
-    return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+    return workerCount("labWorkers");
   }
 
   /** Whether the browser offers a WebGPU adapter: only then is the WebGPU module worth fetching. */
@@ -262,10 +281,13 @@ export class Core extends EventTarget {
       this.generation = worker;
     }
     this.weights = weights;
+    this.latent = choice.latent;
     if (choice.backend !== this.backend) {
       for (const w of this.labWorkers) w.stop();
       this.labWorkers = [];
       this.studio.stop();
+      this.helper?.stop();
+      this.helper = null;
     }
     this.backend = choice.backend;
     return choice;
@@ -274,13 +296,50 @@ export class Core extends EventTarget {
   async loadGenerator(weights) {
     const info = await this.generation.call("loadGenerator", { weights });
     this.weights = weights;
+    this.latent = info.latent;
     return info;
   }
 
-  /** RGBA bytes of G(z); null when a newer request in `lane` superseded this one. */
+  /**
+   * RGBA bytes of G(z); null when a newer request in `lane` superseded this one. On the CPU
+   * backend a large batch is split between two workers (each image is computed alone, so the
+   * halves are the images one worker would make).
+   * @param {ArrayLike<number>} z @param {string} [lane]
+   */
   generate(z, lane) {
-    const copy = Float32Array.from(z);
-    return this.generation.call("generate", { z: copy }, { transfer: [copy.buffer], lane });
+    const rows = this.latent ? z.length / this.latent : 0;
+    const helper = Number.isInteger(rows) && rows >= SPLIT_FROM ? this.#helper() : null;
+    if (!helper) return generateOn(this.generation, Float32Array.from(z), lane);
+    const all = Float32Array.from(z), cut = Math.ceil(rows / 2) * this.latent;
+    return Promise.all([
+      generateOn(this.generation, all.slice(0, cut), lane),
+      generateOn(helper, all.slice(cut), lane),
+    ]).then(([first, second]) => {
+      if (!first || !second) return null;
+      const rgba = new Uint8ClampedArray(first.length + second.length);
+      rgba.set(first);
+      rgba.set(second, first.length);
+      return rgba;
+    });
+  }
+
+  /**
+   * The second CPU generation worker, once it holds the current generator; until then null
+   * (one worker draws alone) while it starts and loads in the background.
+   * @returns {CoreWorker | null}
+   */
+  #helper() {
+    if (this.backend !== "cpu" || !this.weights || workerCount("generationWorkers") < 2) return null;
+    const helper = this.helper ??= new CoreWorker(this, "generation-1", "cpu");
+    const weights = this.weights;
+    if (helper.holds === weights) return helper;
+    if (helper.loading !== weights) {
+      helper.loading = weights; // tried once per model: a failure leaves the one worker drawing
+      helper.call("useBackend", { backend: "cpu" })
+        .then(() => helper.call("loadGenerator", { weights }))
+        .then(() => { if (helper.loading === weights) helper.holds = weights; }, () => {});
+    }
+    return null;
   }
 
   async labWorkersReady() {
@@ -294,8 +353,9 @@ export class Core extends EventTarget {
 
   /** The wasm heap of a worker, in bytes. */
   async memory(role = "generation") {
-    const worker = role === "generation" ? this.generation
+    const worker = role === "generation" ? this.generation : role === "generation-1" ? this.helper
       : role === "studio" ? await this.studio.ready() : this.labWorkers.find((w) => w.role === role);
+    if (!worker) throw new Error(`no ${role} worker is running`);
     return (await worker.call("memory", {})).wasmBytes;
   }
 
@@ -306,6 +366,11 @@ export class Core extends EventTarget {
     if (worker === this.generation && this.weights) await worker.call("loadGenerator", { weights: this.weights });
     this.dispatchEvent(new CustomEvent("recovered", { detail: { role: worker.role } }));
   }
+}
+
+/** @param {CoreWorker} worker @param {Float32Array} z @param {string} [lane] */
+function generateOn(worker, z, lane) {
+  return worker.call("generate", { z }, { transfer: [z.buffer], lane });
 }
 
 /** The lab's runs across the lab workers: run i lives in worker i mod (number of workers). */

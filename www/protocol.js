@@ -4,8 +4,9 @@
 // generated declarations of the core. Nothing here runs.
 
 /**
- * @typedef {"generation" | "studio" | `lab-${number}`} Role
- * One worker's job: generation (explorer, grid, interpolation), the studio's run, or one of the lab's workers.
+ * @typedef {"generation" | "generation-1" | "studio" | `lab-${number}`} Role
+ * One worker's job: generation (explorer, grid, interpolation; generation-1 takes half of a
+ * large batch on the CPU), the studio's run, or one of the lab's workers.
  */
 
 /**

@@ -28,6 +28,26 @@ async function loadOurs(files, backend) {
   return { module, engine: backend === "webgpu" ? await module.Engine.webgpu() : module.Engine.cpu() };
 }
 
+// The page's own facade (www/core.js, served from dist/), as the explorer's grid uses it: on the
+// CPU backend a large batch is split between two generation workers. It reads the built file
+// names from the page's core-files entry, which this page adds. Ready once the second worker
+// holds the model (it loads it in the background after the first large batch).
+async function loadPage(files, weights, latent) {
+  const entry = Object.assign(document.createElement("script"), { type: "application/json", id: "core-files", textContent: JSON.stringify(files) });
+  document.head.append(entry);
+  const { Core } = await import("/www/core.js");
+  const core = await Core.start();
+  await core.selectBackend("cpu", weights.slice(), "normal");
+  const z = core.maths.sampleLatent("normal", 64, latent, 0);
+  await core.generate(z); // starts the second worker, where there is one
+  for (let i = 0; i < 200 && core.helper && core.helper.holds !== core.weights; i++) {
+    await core.generate(z);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (core.helper && core.helper.holds !== core.weights) throw new Error("the page's second generation worker never held the model");
+  return core;
+}
+
 // TF.js's wasm backend picks SIMD and threads itself (threads need cross-origin isolation;
 // it uses, and caps a requested count at, half the logical cores, at least 1).
 async function useTfBackend(name, threads) {
@@ -91,10 +111,12 @@ export async function run({ files, pairs, batches, runs, warmup, weights, tfjsTh
   for (const pair of pairs) {
     const ours = await loadOurs(files, pair.ours);
     const g = ours.engine.loadGenerator(bytes);
+    const page = pair.ours === "cpu" ? await loadPage(files, bytes, spec.latent) : null;
     const backend = await useTfBackend(pair.tfjs, tfjsThreads);
     const nets = { transpose: buildTranspose(spec), subPixel: buildSubPixel(spec) };
     const contenders = {
       ours: (z) => g.generate(z),
+      ...(page && { "ours, page": (z) => page.generate(z) }),
       "tfjs conv2dTranspose": tfContender(nets.transpose, spec),
       "tfjs sub-pixel": tfContender(nets.subPixel, spec),
     };
@@ -122,6 +144,10 @@ export async function run({ files, pairs, batches, runs, warmup, weights, tfjsTh
       });
     }
     Object.values(nets).forEach((n) => n.dispose());
+    if (page) {
+      page.generation.stop();
+      page.helper?.stop();
+    }
     g.free();
     ours.engine.free();
     env[`tfjs ${pair.tfjs}`] = backend;

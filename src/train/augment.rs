@@ -65,7 +65,7 @@ impl Augment {
         }
         let mut rng =
             latent::rng(seed ^ 0x4155_474D_454E_5421 ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let [b, c, s, _] = x.dims();
+        let [b, _, s, _] = x.dims();
         let device = x.device();
         let mut uniform = |n: usize| (0..n).map(|_| rng.random::<f32>()).collect::<Vec<_>>();
         let per_sample =

@@ -79,6 +79,34 @@ test("a killed generation worker is reported, restarted, and shows the same imag
   });
 });
 
+test("on the CPU a large batch is split between two generation workers, into the images one worker makes", async () => {
+  for (const [query, workers] of [["?backend=cpu", 2], ["?backend=cpu&generationWorkers=1", 1]]) {
+    await visit(query, async (page) => {
+      const result = await page.evaluate(async () => {
+        const { core } = globalThis.ganPlayground;
+        const z = core.maths.sampleLatent("normal", 64, core.latent, 3);
+        const alone = await core.generation.call("generate", { z: Float32Array.from(z) });
+        // The second worker starts and loads the model in the background after a large batch.
+        let drawn = await core.generate(z);
+        for (let i = 0; i < 200 && core.helper && core.helper.holds !== core.weights; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          drawn = await core.generate(z);
+        }
+        const differing = alone.filter((v, i) => v !== drawn[i]).length;
+        return { split: core.helper?.holds === core.weights, length: drawn.length, expected: alone.length, differing,
+          heap: core.helper ? await core.memory("generation-1") : 0 };
+      });
+      assert.equal(result.split, workers === 2, `${query}: the batch was split`);
+      assert.equal(result.length, result.expected);
+      assert.equal(result.differing, 0, `${query}: bytes differing from one worker's images`);
+      if (workers === 2) {
+        assert.ok(result.heap > 0);
+        assert.ok(await worker(page, "generation-1"));
+      }
+    });
+  }
+});
+
 test("a killed lab worker is restored from the last snapshot and goes on exactly", async () => {
   await visit("?backend=cpu&labWorkers=2", async (page) => {
     await setHeadStart(page, 2);

@@ -692,3 +692,54 @@ fn a_run_killed_while_checkpointing_resumes_cleanly() {
         );
     }
 }
+
+#[test]
+fn bench_generate_times_the_shipped_generator_and_refuses_bad_flags() {
+    let weights = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/weights/mnist-generator.safetensors"
+    );
+    let out = bin()
+        .args(["bench-generate", "--weights", weights])
+        .args(["--batches", "1,3", "--runs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for (row, batch) in results.iter().zip([1, 3]) {
+        assert_eq!(row["batch"], batch);
+        assert_eq!(row["samplesMs"].as_array().unwrap().len(), 2);
+        assert!(row["medianMs"].as_f64().unwrap() > 0.0);
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.safetensors");
+    std::fs::write(&junk, b"not weights").unwrap();
+    for (args, message) in [
+        (
+            vec!["--weights", weights, "--batches", "0"],
+            "not a whole number from 1 to 256",
+        ),
+        (
+            vec!["--weights", weights, "--runs", "0"],
+            "not a whole number from 1 to 1000",
+        ),
+        (
+            vec!["--weights", junk.to_str().unwrap()],
+            "is not generator weights",
+        ),
+    ] {
+        let out = bin().arg("bench-generate").args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(message),
+            "{args:?}: {stderr}"
+        );
+    }
+}

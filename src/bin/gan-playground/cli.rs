@@ -1,6 +1,7 @@
 //! The command line: train, generate and discriminate natively, on Burn's CPU backend (flex)
 //! by default or on wgpu (a GPU, or Vulkan such as Mesa lavapipe) with `--backend wgpu`.
 
+mod bench;
 mod files;
 mod lab;
 mod quality;
@@ -45,6 +46,8 @@ enum Command {
     Export(quality::ExportArgs),
     /// The loss lab: saturating vs non-saturating cost from the same start, measured.
     Lab(lab::LabArgs),
+    /// Time the generator as the page's generate runs it (z in, RGBA out); prints JSON.
+    BenchGenerate(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -204,10 +207,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => quality::eval(args),
         Command::Export(args) => quality::export(args),
         Command::Lab(args) => lab::run(args),
+        Command::BenchGenerate(args) => bench::run(args),
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
