@@ -61,6 +61,6 @@ await mkdir("bench/results", { recursive: true });
 await writeFile(`bench/results/lab-heap-${label}.json`, JSON.stringify(result, null, 2) + "\n");
 console.log("| step | lab-0 wasm (MiB) | lab-1 wasm (MiB) | generation wasm (MiB) | JS heap (MiB) |");
 console.log("|---:|---:|---:|---:|---:|");
-for (const s of samples.filter((s, i) => i === 0 || s.step % 200 === 0)) {
+for (const s of samples.filter((s, i) => i === 0 || i === samples.length - 1 || s.step % 200 === 0)) {
   console.log(`| ${s.step} | ${mib(s.lab0)} | ${mib(s.lab1)} | ${mib(s.generation)} | ${s.jsHeap === null ? "?" : mib(s.jsHeap)} |`);
 }

@@ -25,6 +25,9 @@ section() {
 }
 
 node bench/tfjs.mjs > /dev/null # writes bench/results/tfjs.md and .json
+# TF.js's threaded build keeps a pthread pool in the page, which competes with our workers for
+# the two cores: the CPU pair again without it (tfjs-no-isolation.md and .json).
+node bench/tfjs.mjs --pairs cpu --no-train --no-isolation > /dev/null
 section "3. Our CPU path in the browser against native flex, one thread each" node bench/browser-vs-native.mjs
 section "4. Transfer size (weights and datasets apart)" node bench/size.mjs
 section "5. Page load to the first image" node bench/first-image.mjs 3
@@ -48,8 +51,10 @@ fi
   echo
   echo "Written by \`bench/run.sh\` on $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)$(git status --porcelain --untracked-files=no | grep -q . && echo ' (uncommitted changes)'), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)). The browser is Debian's Chromium, headless; the set-up of items 1–2 (browser, adapter, TF.js) is at their end. Raw samples: \`bench/results/\`."
   echo
-  sed -e 's/^## /### /' -e 's/^# /## /' bench/results/tfjs.md
-  echo
+  for part in tfjs tfjs-no-isolation; do
+    sed -e 's/^## /### /' -e 's/^# /## /' "bench/results/$part.md"
+    echo
+  done
   cat "$results"
 } > bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

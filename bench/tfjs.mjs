@@ -6,8 +6,10 @@
 // Outputs are checked equal to 3/255 before timing; times are medians after a warm-up and
 // include the read-back of the pixels. Then one training iteration (D step + G step, batch
 // 64) of the loss lab's GAN, ours against TF.js (bench/tfjs/train.js; TF.js's `cpu` backend
-// on the CPU side, as its `wasm` one cannot train). Writes bench/results/tfjs.md (which bench/run.sh puts in bench/RESULTS.md) and
-// bench/results/tfjs.json.
+// on the CPU side, as its `wasm` one cannot train). Writes bench/results/tfjs.md (which
+// bench/run.sh puts in bench/RESULTS.md) and bench/results/tfjs.json; with --no-isolation,
+// tfjs-no-isolation.md and .json (TF.js's build without threads, whose pthread pool is then
+// not in the page: it competes with our workers for the two cores).
 // Usage: trunk build && npm ci --prefix bench && node bench/tfjs.mjs [--runs N] [--warmup N] [--batches 1,64]
 //        [--pairs cpu,webgpu] [--tfjs-threads N] [--no-isolation]
 //        [--train-runs N] [--train-width N] [--no-train] [--page-workers 1|2]
@@ -110,7 +112,7 @@ function markdown(report) {
   const { env, options: o } = report;
   const wasm = env["tfjs wasm"], adapter = env.adapter;
   const lines = [
-    "# Ours against TF.js (issue 20, items 1 and 2)",
+    `# Ours against TF.js (issue 20, items 1 and 2)${o.isolation ? "" : ": the page not cross-origin isolated, so TF.js without threads"}`,
     "",
     "## Generator: one image and a 64-image grid",
     "",
@@ -164,7 +166,7 @@ function markdown(report) {
       `cross-origin isolated ${env.crossOriginIsolated ? "yes" : "no"}, threaded build ${wasm?.threadsSupported ? "yes" : "no"}, ` +
       `XNNPACK threads ${wasm?.threads ?? "n/a"} (${o.tfjsThreads ? `--tfjs-threads ${o.tfjsThreads}` : "TF.js's default"}; TF.js caps it at half the logical cores); ours: one thread (module); the page's generation workers: ${o.pageWorkers ?? "its own count (2 where navigator.hardwareConcurrency ≥ 2)"}`,
     `- Our modules: ${Object.values(report.coreFiles).map((f) => f.wasm.replace(/^\//, "")).join(", ")}`,
-    "", "Raw samples: `bench/results/tfjs.json`. SwiftShader is a CPU rasteriser, so its WebGPU times say nothing absolute about a GPU.", "");
+    "", `Raw samples: \`bench/results/${report.name}.json\`. SwiftShader is a CPU rasteriser, so its WebGPU times say nothing absolute about a GPU.`, "");
   return lines.join("\n");
 }
 
@@ -184,13 +186,14 @@ try {
   }
   if (browser.errors.length) throw new Error(`page errors: ${browser.errors.join("; ")}`);
   const report = {
+    name: opts.isolation ? "tfjs" : "tfjs-no-isolation",
     command: `trunk build && npm ci --prefix bench && node bench/tfjs.mjs ${process.argv.slice(2).join(" ")}`.trim(),
     date: new Date().toISOString(), machine: machine(), options: opts, coreFiles: files, ...page,
   };
   await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/tfjs.json", `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(`bench/results/${report.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const md = markdown(report);
-  await writeFile("bench/results/tfjs.md", md);
+  await writeFile(`bench/results/${report.name}.md`, md);
   console.log(`\n${md}`);
 } finally {
   await browser.close();
