@@ -10,13 +10,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { arg, median, machine } from "./common.mjs";
 import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const rounds = Number(arg("rounds", "3"));
 const runs = Number(arg("runs", "9"));
 const cli = arg("cli", `${process.env.CARGO_TARGET_DIR ?? "target"}/release/gan-playground`);
@@ -27,10 +23,6 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
 function native() {
   const stdout = execFileSync(cli, ["bench-generate", "--weights", `assets/${WEIGHTS}`, "--batches", BATCHES.join(","), "--runs", String(runs)],
@@ -86,7 +78,7 @@ const rows = BATCHES.map((batch) => {
 const result = {
   command: `node bench/browser-vs-native.mjs --rounds ${rounds} --runs ${runs}`,
   date: new Date().toISOString(),
-  machine: `${cpus().length} cores, ${cpus()[0]?.model ?? "?"}`,
+  machine: machine(),
   rows, samples,
 };
 await mkdir("bench/results", { recursive: true });

@@ -8,13 +8,9 @@
 // Writes bench/results/drag-NAME.json and prints a Markdown table.
 
 import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { arg, machine } from "./common.mjs";
 import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const seconds = Number(arg("seconds", "5"));
 const label = arg("label", "current");
 
@@ -62,7 +58,7 @@ try {
 const result = {
   command: `node bench/drag.mjs --seconds ${seconds} --label ${label}`,
   date: new Date().toISOString(),
-  machine: `${cpus().length} cores, ${cpus()[0]?.model ?? "?"}`,
+  machine: machine(),
   ...out,
 };
 await mkdir("bench/results", { recursive: true });

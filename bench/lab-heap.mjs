@@ -7,13 +7,9 @@
 // Writes bench/results/lab-heap-NAME.json and prints a Markdown table.
 
 import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { arg, machine } from "./common.mjs";
 import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const steps = Number(arg("steps", "1000"));
 const every = Number(arg("every", "50"));
 const label = arg("label", "current");
@@ -53,7 +49,7 @@ const mib = (b) => (b / 2 ** 20).toFixed(1);
 const result = {
   command: `node bench/lab-heap.mjs --steps ${steps} --every ${every} --label ${label}`,
   date: new Date().toISOString(),
-  machine: `${cpus().length} cores, ${cpus()[0]?.model ?? "?"}`,
+  machine: machine(),
   seconds: Math.round((Date.now() - started) / 1000),
   samples,
 };

@@ -8,12 +8,9 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
+import { arg } from "./common.mjs";
 import { serveDist, launch, openReady, waitReady } from "../tests/e2e/harness.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const dist = arg("dist", "dist");
 const label = arg("label", "current");
 const seconds = Number(arg("seconds", "15"));

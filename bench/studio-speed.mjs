@@ -12,13 +12,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { execFileSync } from "node:child_process";
+import { arg } from "./common.mjs";
 import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const steps = Number(arg("steps", "2000"));
 const every = Number(arg("every", "100"));
 const backend = arg("backend", "cpu");
