@@ -100,6 +100,7 @@ class CoreWorker {
     this.datasets = new Set(); // what this instance has decoded
     this.holds = null; // the weights of the generator this instance has loaded, if the facade tracks it
     this.loading = null; // the weights it is loading
+    this.loaded = Promise.resolve(); // settles when that load has ended, however it ended
     this.meters = new Set(); // datasets this instance has a quality meter for
     this.nextId = 1;
     this.worker.addEventListener("message", ({ data }) => this.#receive(data));
@@ -335,11 +336,21 @@ export class Core extends EventTarget {
     if (helper.holds === weights) return helper;
     if (helper.loading !== weights) {
       helper.loading = weights; // tried once per model: a failure leaves the one worker drawing
-      helper.call("useBackend", { backend: "cpu" })
+      helper.loaded = helper.call("useBackend", { backend: "cpu" })
         .then(() => helper.call("loadGenerator", { weights }))
         .then(() => { if (helper.loading === weights) helper.holds = weights; }, () => {});
     }
     return null;
+  }
+
+  /**
+   * Whether a large batch is now split: waits while the second CPU generation worker loads the
+   * current model (starting it if need be); false on WebGPU, on one core, or if it failed.
+   */
+  async splitReady() {
+    if (this.#helper()) return true;
+    await this.helper?.loaded;
+    return this.#helper() !== null;
   }
 
   async labWorkersReady() {

@@ -31,20 +31,15 @@ async function loadOurs(files, backend) {
 // The page's own facade (www/core.js, served from dist/), as the explorer's grid uses it: on the
 // CPU backend a large batch is split between two generation workers. It reads the built file
 // names from the page's core-files entry, which this page adds. Ready once the second worker
-// holds the model (it loads it in the background after the first large batch).
-async function loadPage(files, weights, latent) {
+// holds the model.
+async function loadPage(files, weights) {
   const entry = Object.assign(document.createElement("script"), { type: "application/json", id: "core-files", textContent: JSON.stringify(files) });
   document.head.append(entry);
   const { Core } = await import("/www/core.js");
   const core = await Core.start();
   await core.selectBackend("cpu", weights.slice(), "normal");
-  const z = core.maths.sampleLatent("normal", 64, latent, 0);
-  await core.generate(z); // starts the second worker, where there is one
-  for (let i = 0; i < 200 && core.helper && core.helper.holds !== core.weights; i++) {
-    await core.generate(z);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (core.helper && core.helper.holds !== core.weights) throw new Error("the page's second generation worker never held the model");
+  // A second worker that was started (two cores, not ?generationWorkers=1) must hold the model.
+  if (!(await core.splitReady()) && core.helper) throw new Error("the page's second generation worker never held the model");
   return core;
 }
 
@@ -111,7 +106,7 @@ export async function run({ files, pairs, batches, runs, warmup, weights, tfjsTh
   for (const pair of pairs) {
     const ours = await loadOurs(files, pair.ours);
     const g = ours.engine.loadGenerator(bytes);
-    const page = pair.ours === "cpu" ? await loadPage(files, bytes, spec.latent) : null;
+    const page = pair.ours === "cpu" ? await loadPage(files, bytes) : null;
     const backend = await useTfBackend(pair.tfjs, tfjsThreads);
     const nets = { transpose: buildTranspose(spec), subPixel: buildSubPixel(spec) };
     const contenders = {

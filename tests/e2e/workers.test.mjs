@@ -87,11 +87,9 @@ test("on the CPU a large batch is split between two generation workers, into the
         const z = core.maths.sampleLatent("normal", 64, core.latent, 3);
         const alone = await core.generation.call("generate", { z: Float32Array.from(z) });
         // The second worker starts and loads the model in the background after a large batch.
-        let drawn = await core.generate(z);
-        for (let i = 0; i < 200 && core.helper && core.helper.holds !== core.weights; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          drawn = await core.generate(z);
-        }
+        await core.generate(z);
+        await core.splitReady();
+        const drawn = await core.generate(z);
         const differing = alone.filter((v, i) => v !== drawn[i]).length;
         return { split: core.helper?.holds === core.weights, length: drawn.length, expected: alone.length, differing,
           heap: core.helper ? await core.memory("generation-1") : 0 };
