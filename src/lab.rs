@@ -8,35 +8,17 @@
 
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
 use crate::data::ImageSet;
+use crate::limits::{self, Range, SettingError};
 use crate::loss::GeneratorCost;
 use crate::model::{ModelConfig, ModelError};
 use crate::train::{PendingStats, TrainConfig, Trainer};
 
 /// The two costs compared, in run order.
 pub const COSTS: [GeneratorCost; 2] = [GeneratorCost::Saturating, GeneratorCost::NonSaturating];
-
-/// An inclusive range a lab setting must lie in.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Range<T> {
-    pub min: T,
-    pub max: T,
-}
-
-impl<T: PartialOrd + Copy + std::fmt::Display> Range<T> {
-    pub(crate) fn check(&self, name: &str, value: T) -> Result<(), ModelError> {
-        if value >= self.min && value <= self.max {
-            Ok(())
-        } else {
-            Err(ModelError::Config(format!(
-                "{name} must be from {} to {}; got {value}",
-                self.min, self.max
-            )))
-        }
-    }
-}
 
 /// What the lab accepts: the one definition the CLI, the page's controls and its checks read.
 /// Tighter than a training run's own limits, because a tab's wasm memory is small and running
@@ -98,11 +80,8 @@ impl LabConfig {
 
     /// Every setting within [`LIMITS`] (the first one outside is named), then the training
     /// run's own checks.
-    pub fn validate(&self) -> Result<(), ModelError> {
+    pub fn validate(&self) -> Result<(), SettingError> {
         let (t, l) = (&self.train, &LIMITS);
-        if !t.lr_d.is_finite() || !t.lr_g.is_finite() {
-            return Err(ModelError::Config("learning rate must be a number".into()));
-        }
         l.lr.check("learning rate", t.lr_d)?;
         l.lr.check("learning rate", t.lr_g)?;
         l.head_start.check("head start", self.head_start)?;
@@ -111,6 +90,53 @@ impl LabConfig {
         l.batch_size.check("batch size", t.batch_size)?;
         l.width.check("width", self.width)?;
         t.validate()
+    }
+}
+
+/// The settings the page may give the lab, by the name it writes them under, with the name a
+/// person reads.
+pub const OPTIONS: [(&str, &str); 7] = [
+    ("lr", "learning rate"),
+    ("dSteps", "D steps per iteration"),
+    ("gSteps", "G steps per iteration"),
+    ("headStart", "head start"),
+    ("batchSize", "batch size"),
+    ("width", "width"),
+    ("seed", "seed"),
+];
+
+impl LabConfig {
+    /// The lab's set-up from the page's options (JSON; anything left out keeps
+    /// [`LabConfig::default`]), each read against [`LIMITS`]: a value that is not a number, not
+    /// whole where it must be, or out of range is refused by its name, and so is a name the lab
+    /// does not know (a misspelt option would otherwise be silently left at its default).
+    pub fn from_options(options: &Value) -> Result<LabConfig, SettingError> {
+        let mut config = LabConfig::default();
+        let names: Vec<&str> = OPTIONS.iter().map(|(key, _)| *key).collect();
+        let Some(object) = limits::options("lab options", options, &names)? else {
+            return Ok(config);
+        };
+        let (t, l) = (&mut config.train, &LIMITS);
+        for (key, value) in object {
+            let label = OPTIONS
+                .iter()
+                .find(|(k, _)| *k == key.as_str())
+                .map_or("", |(_, l)| *l);
+            match key.as_str() {
+                "lr" => {
+                    let lr = l.lr.read(label, value)?;
+                    (t.lr_d, t.lr_g) = (lr, lr);
+                }
+                "dSteps" => t.d_steps = l.d_steps.read(label, value)?,
+                "gSteps" => t.g_steps = l.g_steps.read(label, value)?,
+                "headStart" => config.head_start = l.head_start.read(label, value)?,
+                "batchSize" => t.batch_size = l.batch_size.read(label, value)?,
+                "width" => config.width = l.width.read(label, value)?,
+                _ => t.seed = limits::SEED.read(label, value)?,
+            }
+        }
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -159,7 +185,7 @@ impl HeadStart {
     /// `read_async` on WebGPU).
     pub fn hand_over(&self) -> Result<PendingSnapshot, CheckpointError> {
         if self.remaining() > 0 {
-            return Err(ModelError::Config(format!(
+            return Err(ModelError::Other(format!(
                 "the discriminator's head start is not finished ({} of {} steps)",
                 self.done, self.config.head_start
             ))
@@ -239,7 +265,7 @@ impl LossLab {
     fn runs(&mut self) -> Result<&mut [Trainer; 2], ModelError> {
         match &mut self.phase {
             LabPhase::Runs(runs) => Ok(runs),
-            LabPhase::HeadStart(_) => Err(ModelError::Config(
+            LabPhase::HeadStart(_) => Err(ModelError::Other(
                 "the discriminator's head start is not finished".into(),
             )),
         }

@@ -24,6 +24,8 @@ pub enum Prior {
 }
 
 impl Prior {
+    pub const ALL: [Prior; 2] = [Prior::Uniform, Prior::Normal];
+
     pub fn parse(name: &str) -> Result<Self, String> {
         match name {
             "uniform" => Ok(Prior::Uniform),

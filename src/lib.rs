@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod lab;
 pub mod latent;
+pub mod limits;
 pub mod loss;
 pub mod manifest;
 pub mod metrics;

@@ -122,6 +122,81 @@ pub fn probe(head: &[u8]) -> Result<Probe, Rejection> {
     Ok(Probe { width, height })
 }
 
+/// Bytes of a file's end that [`complete`] reads.
+pub const TAIL_BYTES: usize = 64 << 10;
+
+/// Whether a file whose header [`probe`] took ends as its format ends: a browser decodes a
+/// file cut off in its data without a word (the rest of the image grey, frames missing), so a
+/// torn download is refused here instead. `head` is the file's start, `tail` its last bytes
+/// (the whole file when it is no longer than `head`), `bytes` its length. Data after the end
+/// (a phone's motion-photo video after a JPEG) is no tear; where the end cannot be told from
+/// these bytes, the file is passed on.
+pub fn complete(head: &[u8], tail: &[u8], bytes: u64) -> Result<(), Rejection> {
+    use imagesize::ImageType;
+    let whole = head.len() as u64 == bytes;
+    let tail = &tail[tail.len().saturating_sub(TAIL_BYTES)..];
+    let ends = match imagesize::image_type(head).map_err(|_| Rejection::NotImage)? {
+        // The IEND chunk, always the same 12 bytes.
+        ImageType::Png => tail
+            .windows(12)
+            .any(|w| w == b"\0\0\0\0IEND\xAE\x42\x60\x82"),
+        ImageType::Jpeg if whole => jpeg_reaches_end(head) != Some(false),
+        // Longer than its head: the tail cannot tell (a motion photo's video follows its EOI).
+        ImageType::Jpeg => true,
+        // The trailer byte (zero padding after it is common).
+        ImageType::Gif => tail.iter().rev().find(|&&b| b != 0) == Some(&0x3B),
+        // RIFF's own length: 8 bytes of header plus the size it gives.
+        ImageType::Webp => head
+            .get(4..8)
+            .is_some_and(|n| u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as u64 + 8 <= bytes),
+        _ => true,
+    };
+    if ends {
+        Ok(())
+    } else {
+        Err(Rejection::Corrupt(
+            "the file ends before its image does (cut off?)".into(),
+        ))
+    }
+}
+
+/// Walks a whole JPEG's segments and scans to its end-of-image marker: `Some(true)` when it
+/// is reached, `Some(false)` when the bytes run out first (cut off), `None` when the structure
+/// is not one this walk knows (then the browser decides).
+fn jpeg_reaches_end(b: &[u8]) -> Option<bool> {
+    let mut i = 2; // after SOI
+    loop {
+        let (Some(&ff), Some(&marker)) = (b.get(i), b.get(i + 1)) else {
+            return Some(false);
+        };
+        if ff != 0xFF {
+            return None;
+        }
+        match marker {
+            0xFF => i += 1, // fill
+            0xD9 => return Some(true),
+            0x01 | 0xD0..=0xD7 => i += 2, // markers without a length
+            _ => {
+                let (Some(&hi), Some(&lo)) = (b.get(i + 2), b.get(i + 3)) else {
+                    return Some(false);
+                };
+                i += 2 + u16::from_be_bytes([hi, lo]) as usize;
+                if marker == 0xDA {
+                    // Entropy-coded data, up to the next marker that is not stuffing or a restart.
+                    while i + 1 < b.len()
+                        && !(b[i] == 0xFF && !matches!(b[i + 1], 0x00 | 0xD0..=0xD7))
+                    {
+                        i += 1;
+                    }
+                    if i + 1 >= b.len() {
+                        return Some(false);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A rectangle in pixels (what a canvas's `drawImage` takes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -236,10 +311,13 @@ impl OwnImages {
         self.count >= LIMITS.files
     }
 
-    /// Whether the file `name` of `bytes` bytes, starting with `head`, is to be decoded, and
-    /// where it goes; a refusal is recorded with its reason.
-    pub fn admit(&mut self, name: &str, bytes: u64, head: &[u8]) -> Option<Placement> {
-        let checked = self.check(bytes, head);
+    /// Whether the file `name` of `bytes` bytes, starting with `head` and ending with `tail`
+    /// ([`complete`]), is to be decoded, and where it goes; a refusal is recorded with its
+    /// reason.
+    pub fn admit(&mut self, name: &str, bytes: u64, head: &[u8], tail: &[u8]) -> Option<Placement> {
+        let checked = self
+            .check(bytes, head)
+            .and_then(|probe| complete(head, tail, bytes).map(|()| probe));
         match checked {
             Ok(probe) => {
                 self.bytes += bytes;

@@ -5,11 +5,12 @@
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::checkpoint::{CheckpointError, RunSnapshot};
 use crate::data::ImageSet;
-use crate::lab::Range;
 use crate::latent::Prior;
+use crate::limits::{self, Range, SettingError};
 use crate::loss::GeneratorCost;
 use crate::model::{ModelConfig, ModelError};
 use crate::train::{Augment, TrainConfig, Trainer};
@@ -107,10 +108,7 @@ pub const LIMITS: StudioLimits = StudioLimits {
     batch_size: Range { min: 2, max: 256 },
     d_steps: Range { min: 1, max: 10 },
     g_steps: Range { min: 1, max: 10 },
-    seed: Range {
-        min: 0,
-        max: u32::MAX as u64,
-    },
+    seed: limits::SEED,
     ema: Range {
         min: 0.0,
         max: 0.9999,
@@ -132,6 +130,51 @@ pub const LIMITS: StudioLimits = StudioLimits {
         max: 128 << 20,
     },
 };
+
+/// The studio's settings by the name the page sends them under, with the name a person reads.
+pub const SETTINGS: [(&str, &str); 13] = [
+    ("preset", "architecture"),
+    ("lrD", "D learning rate"),
+    ("lrG", "G learning rate"),
+    ("beta1", "Adam β1"),
+    ("beta2", "Adam β2"),
+    ("batchSize", "batch size"),
+    ("dSteps", "D steps per iteration"),
+    ("gSteps", "G steps per iteration"),
+    ("cost", "G cost"),
+    ("prior", "prior"),
+    ("seed", "seed"),
+    ("augment", "DiffAugment"),
+    ("ema", "average decay"),
+];
+
+/// The page's own cadences, not the run's settings (how far it trains, how often it keeps a
+/// history frame or measures quality), by the name the page uses, with the name a person reads.
+pub const CADENCES: [(&str, &str); 3] = [
+    ("targetSteps", "target steps"),
+    ("historyEvery", "steps between history frames"),
+    ("measureEvery", "steps between quality measurements"),
+];
+
+/// One of [`CADENCES`] as the page gives it, read against [`LIMITS`].
+pub fn read_cadence(key: &str, value: &Value) -> Result<u64, SettingError> {
+    let l = &LIMITS;
+    let (range, label) = match CADENCES.iter().find(|(k, _)| *k == key) {
+        Some(("targetSteps", label)) => (l.target_steps, *label),
+        Some(("historyEvery", label)) => (l.history_every, *label),
+        Some((_, label)) => (l.measure_every, *label),
+        None => {
+            let names: Vec<&str> = CADENCES.iter().map(|(k, _)| *k).collect();
+            let expected = format!("one of {}", names.join(", "));
+            return Err(SettingError::new(
+                "a studio cadence",
+                expected,
+                format!("“{key}”"),
+            ));
+        }
+    };
+    range.read(label, value)
+}
 
 /// A studio set-up, as the page sends it (every field, camelCase; an unknown one is refused).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -176,7 +219,7 @@ impl Default for StudioConfig {
 
 impl StudioConfig {
     /// Every setting within [`LIMITS`] (the first one outside is named).
-    pub fn validate(&self) -> Result<(), ModelError> {
+    pub fn validate(&self) -> Result<(), SettingError> {
         let l = &LIMITS;
         l.lr.check("D learning rate", self.lr_d)?;
         l.lr.check("G learning rate", self.lr_g)?;
@@ -188,6 +231,55 @@ impl StudioConfig {
         l.seed.check("seed", self.seed)?;
         l.ema.check("average decay", self.ema)?;
         self.train().validate()
+    }
+
+    /// The settings as the page sends them (JSON, every field, camelCase: numbers, or the
+    /// text typed where a number belongs), each read against [`LIMITS`] under the name a person
+    /// reads; an unknown or missing one is refused by its name too.
+    pub fn from_options(options: &Value) -> Result<StudioConfig, SettingError> {
+        let names: Vec<&str> = SETTINGS.iter().map(|(key, _)| *key).collect();
+        let object = limits::options("studio settings", options, &names)?
+            .ok_or_else(|| SettingError::new("studio settings", "an object", "nothing"))?;
+        let nothing = Value::Null;
+        // Each setting's name as a person reads it, and its value (nothing when left out).
+        let get = |key: &'static str| -> (&'static str, &Value) {
+            let label = SETTINGS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key, |(_, l)| *l);
+            (label, object.get(key).unwrap_or(&nothing))
+        };
+        let l = &LIMITS;
+        let (lr_d, lr_g, beta_1, beta_2) = (get("lrD"), get("lrG"), get("beta1"), get("beta2"));
+        let (batch, k, m, seed, ema) = (
+            get("batchSize"),
+            get("dSteps"),
+            get("gSteps"),
+            get("seed"),
+            get("ema"),
+        );
+        let (preset, cost, prior, augment) =
+            (get("preset"), get("cost"), get("prior"), get("augment"));
+        let config = StudioConfig {
+            preset: limits::choice(preset.0, preset.1, &Preset::ALL)?,
+            lr_d: l.lr.read(lr_d.0, lr_d.1)?,
+            lr_g: l.lr.read(lr_g.0, lr_g.1)?,
+            beta_1: l.beta_1.read(beta_1.0, beta_1.1)?,
+            beta_2: l.beta_2.read(beta_2.0, beta_2.1)?,
+            batch_size: l.batch_size.read(batch.0, batch.1)?,
+            d_steps: l.d_steps.read(k.0, k.1)?,
+            g_steps: l.g_steps.read(m.0, m.1)?,
+            cost: limits::choice(cost.0, cost.1, &GeneratorCost::ALL)?,
+            prior: limits::choice(prior.0, prior.1, &Prior::ALL)?,
+            seed: l.seed.read(seed.0, seed.1)?,
+            augment: serde_json::from_value(augment.1.clone()).map_err(|_| {
+                let expected = "translation, cutout and colour, each true or false";
+                SettingError::new(augment.0, expected, limits::describe(augment.1))
+            })?,
+            ema: l.ema.read(ema.0, ema.1)?,
+        };
+        config.validate()?;
+        Ok(config)
     }
 
     pub fn train(&self) -> TrainConfig {
@@ -274,7 +366,7 @@ pub fn restore_run(
     let (model, train) = (&snapshot.state.model, &snapshot.state.config);
     if model.channels != data.channels {
         let kind = |c| if c == 1 { "grey" } else { "colour" };
-        return Err(ModelError::Config(format!(
+        return Err(ModelError::Other(format!(
             "this checkpoint was trained on {} images; the chosen dataset is {}",
             kind(model.channels),
             kind(data.channels)
@@ -282,7 +374,7 @@ pub fn restore_run(
         .into());
     }
     let (_, config) = StudioConfig::of_run(model, train);
-    config.validate()?;
+    config.validate().map_err(ModelError::from)?;
     let data = data
         .fit_to(model.image_size)
         .map_err(|e| ModelError::Config(e.to_string()))?;

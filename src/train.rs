@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{self, ImageSet};
 use crate::latent;
 pub use crate::latent::Prior;
+use crate::limits::{self, Range, SettingError};
 pub use crate::loss::GeneratorCost;
 use crate::loss::{discriminator_loss, generator_cost};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
@@ -76,39 +77,50 @@ impl Default for TrainConfig {
     }
 }
 
+/// Steps of D or of G per iteration a run may take.
+pub const STEPS: Range<usize> = Range { min: 1, max: 100 };
+/// Batch norm needs at least two samples to have a variance.
+pub const BATCH: Range<usize> = Range { min: 2, max: 4096 };
+/// Far past any sensible rate on purpose: the studio shows what divergence is.
+pub const MAX_LR: f64 = 1e30;
+
 impl TrainConfig {
-    pub fn validate(&self) -> Result<(), ModelError> {
-        let fail = |m: String| Err(ModelError::Config(m));
-        for (name, steps) in [
-            ("discriminator steps", self.d_steps),
-            ("generator steps", self.g_steps),
+    pub fn validate(&self) -> Result<(), SettingError> {
+        STEPS.check("discriminator steps", self.d_steps)?;
+        STEPS.check("generator steps", self.g_steps)?;
+        for (name, lr) in [
+            ("discriminator learning rate", self.lr_d),
+            ("generator learning rate", self.lr_g),
         ] {
-            if !(1..=100).contains(&steps) {
-                return fail(format!("{name} {steps} is not in 1..=100"));
+            if !(lr > 0.0 && lr <= MAX_LR) {
+                let expected = format!("a number above 0, at most {}", limits::number(MAX_LR));
+                return Err(SettingError::new(name, expected, limits::number(lr)));
             }
         }
-        for (name, lr) in [("discriminator", self.lr_d), ("generator", self.lr_g)] {
-            // Far past any sensible rate on purpose: the studio shows what divergence is.
-            if !(lr.is_finite() && lr > 0.0 && lr <= 1e30) {
-                return fail(format!("{name} learning rate {lr} is not in (0, 1e30]"));
-            }
-        }
-        for (name, beta) in [("beta 1", self.beta_1), ("beta 2", self.beta_2)] {
+        for (name, beta) in [("Adam β1", self.beta_1), ("Adam β2", self.beta_2)] {
             if !(0.0..1.0).contains(&beta) {
-                return fail(format!("Adam {name} = {beta} is not in [0, 1)"));
+                let got = limits::number(beta.into());
+                return Err(SettingError::new(
+                    name,
+                    "a number from 0 up to, not including, 1",
+                    got,
+                ));
             }
         }
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            return fail(format!("Adam epsilon {} must be positive", self.epsilon));
+            let got = limits::number(self.epsilon.into());
+            return Err(SettingError::new("Adam ε", "a number above 0", got));
         }
-        // Batch norm needs at least two samples to have a variance.
-        if !(2..=4096).contains(&self.batch_size) {
-            return fail(format!("batch size {} is not in 2..=4096", self.batch_size));
-        }
+        BATCH.check("batch size", self.batch_size)?;
         if let Some(decay) = self.ema
-            && !(decay.is_finite() && (0.0..1.0).contains(&decay))
+            && !(0.0..1.0).contains(&decay)
         {
-            return fail(format!("average decay {decay} is not in [0, 1)"));
+            let got = limits::number(decay);
+            return Err(SettingError::new(
+                "average decay",
+                "a number from 0 up to, not including, 1",
+                got,
+            ));
         }
         Ok(())
     }

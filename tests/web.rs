@@ -235,6 +235,28 @@ fn lab_refuses_bad_options() {
         );
     }
     assert!(web::validate_lab_options(tiny_options(3)).is_ok());
+    // What the page sends where a number belongs (a number, or the text typed) comes back
+    // named, with its range and the value as given: NaN and ∞ included, which JSON cannot hold.
+    let message = |key: &str, value: JsValue| {
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &key.into(), &value).unwrap();
+        let e = web::validate_lab_options(options.into())
+            .map_err(JsValue::from)
+            .unwrap_err();
+        js_sys::Error::from(e).message().as_string().unwrap()
+    };
+    let range = "head start must be a whole number from 0 to 1000; got";
+    for (value, got) in [
+        (JsValue::from_f64(-1.0), "-1"),
+        (JsValue::from_f64(2.5), "2.5"),
+        (JsValue::from_f64(1e308), "1e308"),
+        (JsValue::from_f64(f64::NAN), "“NaN”"),
+        (JsValue::from_f64(f64::INFINITY), "“Infinity”"),
+        (JsValue::from_str("abc"), "“abc”"),
+        (JsValue::from_str(""), "nothing"),
+    ] {
+        assert_eq!(message("headStart", value), format!("{range} {got}"));
+    }
     let limits = web::lab_limits().map_err(JsValue::from).unwrap();
     let lr = js_sys::Reflect::get(&limits, &"lr".into()).unwrap();
     assert_eq!(get(&lr, "max"), 0.1);

@@ -240,7 +240,7 @@ const OPS = {
   async gatherImages({ files, names, size, fit }) {
     const gatherer = new core.OwnImageGatherer(size, fit);
     try {
-      const { headBytes } = core.ownImageLimits();
+      const { headBytes, tailBytes } = core.ownImageLimits();
       const canvas = new OffscreenCanvas(size, size);
       const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
       ctx.imageSmoothingQuality = "high";
@@ -248,14 +248,17 @@ const OPS = {
         if (i % 20 === 0) self.postMessage({ event: "progress", text: `Reading your images: ${i} of ${files.length}`, fraction: i / files.length });
         const file = files[i];
         const name = names[i] ?? file.name;
-        let head = new Uint8Array(0); // a full set refuses the file unread
+        let head = new Uint8Array(0), tail = head; // a full set refuses the file unread
         try {
-          if (!gatherer.isFull()) head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
+          if (!gatherer.isFull()) {
+            head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
+            tail = file.size <= head.length ? head : new Uint8Array(await file.slice(-tailBytes).arrayBuffer());
+          }
         } catch (e) {
           gatherer.reject(name, `unreadable: ${e?.message ?? e}`);
           continue;
         }
-        const place = gatherer.admit(name, file.size, head);
+        const place = gatherer.admit(name, file.size, head, tail);
         if (!place) continue;
         let bitmap;
         try {

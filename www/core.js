@@ -18,6 +18,7 @@
 
 /** @typedef {import("./protocol.js").Role} Role */
 /** @typedef {import("./protocol.js").Ops} Ops */
+/** @typedef {import("./protocol.js").Op} Op */
 /** @typedef {import("./protocol.js").Backend} Backend */
 /** @typedef {import("./protocol.js").LabCost} LabCost */
 /** @typedef {"cpu" | "webgpu"} Kind which of the two modules a worker runs */
@@ -30,7 +31,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
-  "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits"];
+  "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits", "readSeed", "readStudioCadence"];
 
 // A batch of this many images or more is split between the two CPU generation workers; a
 // smaller one is not worth a second worker's round trip (a single image takes ~2 ms).
@@ -46,6 +47,9 @@ function workerCount(param) {
   if (forced === 1 || forced === 2) return forced;
   return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
 }
+
+// Requests made of any worker and not yet settled (answered, superseded or failed).
+let unanswered = 0;
 
 /** A request failed because its worker stopped (it is being started again). */
 export class WorkerLost extends Error {}
@@ -146,6 +150,15 @@ class CoreWorker {
    * @returns {Promise<Ops[K][1] | null>} null when a newer request in the same lane took its place
    */
   call(op, args, { transfer = [], lane } = {}) {
+    unanswered++;
+    const settled = () => { unanswered--; };
+    const reply = this.#call(op, args, transfer, lane);
+    reply.then(settled, settled);
+    return reply;
+  }
+
+  /** @param {Op} op @param {any} args @param {Transferable[]} transfer @param {string | undefined} lane */
+  #call(op, args, transfer, lane) {
     if (!lane) return this.ready.then(() => this.#send(op, args, transfer));
     const slot = this.lanes.get(lane) ?? { busy: false, waiting: null };
     this.lanes.set(lane, slot);
@@ -230,6 +243,14 @@ export class Core extends EventTarget {
     this.labWorkers = [];
     this.lab = new LabClient(this);
     this.studio = new StudioClient(this);
+  }
+
+  /**
+   * Requests made of the workers and not yet settled, all workers together. At 0 with nothing
+   * running, no reply can still arrive late: what tests wait for instead of a fixed time.
+   */
+  outstanding() {
+    return unanswered;
   }
 
   /** @returns {Kind} the module a worker on the current backend runs */

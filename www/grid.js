@@ -13,7 +13,7 @@ export class GridPanel {
     this.root = document.getElementById("grid");
     this.seed = 1;
     document.getElementById("new-grid").addEventListener("click", () => {
-      this.seed = Math.floor(Math.random() * 4294967295);
+      this.seed = crypto.getRandomValues(new Uint32Array(1))[0]; // seeds are u32
       this.refresh();
     });
     document.getElementById("export-grid").addEventListener("click", () => this.export());

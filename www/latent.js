@@ -1,7 +1,7 @@
 // The latent explorer: one labelled range input per dimension of z, a seed box, randomize and
 // reset, and ‖z‖ against the prior's typical norm.
 
-const MAX_SEED = 4294967295;
+import { numberOrText } from "./fields.js";
 
 export class LatentPanel {
   constructor(maths, { onChange, onMessage }) {
@@ -13,7 +13,7 @@ export class LatentPanel {
     this.inputs = [];
     this.z = new Float32Array(0);
     document.getElementById("randomize").addEventListener("click", () => {
-      this.seedBox.value = String(Math.floor(Math.random() * MAX_SEED));
+      this.seedBox.value = String(crypto.getRandomValues(new Uint32Array(1))[0]); // seeds are u32
       this.fromSeed();
     });
     document.getElementById("reset").addEventListener("click", () => this.fromSeed());
@@ -52,20 +52,25 @@ export class LatentPanel {
     this.z = new Float32Array(dim);
   }
 
-  // The seed box's z; an invalid seed is refused with a message and nothing changes.
+  // The seed box's z; an invalid seed is refused by the core, with a message, and nothing
+  // changes.
   fromSeed() {
-    const text = this.seedBox.value.trim();
-    const seed = Number(text);
-    if (text === "" || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-      this.onMessage(`Seed must be a whole number from 0 to ${MAX_SEED}; got “${text}”.`);
+    let seed;
+    try {
+      seed = this.wasm.readSeed(numberOrText(this.seedBox.value));
+    } catch (e) {
+      this.onMessage(`Explorer: ${e.message}.`);
       return;
     }
     this.set(this.wasm.sampleLatent(this.prior, 1, this.dim, seed));
   }
 
   seed() {
-    const seed = Number(this.seedBox.value);
-    return Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? seed : 0;
+    try {
+      return this.wasm.readSeed(numberOrText(this.seedBox.value));
+    } catch {
+      return 0;
+    }
   }
 
   // Values are rounded as a link stores them, so a shared link shows these very pixels.

@@ -4,6 +4,7 @@
 // taken once, restores both runs. A snapshot of both is kept every few steps, so a worker that
 // dies costs at most those steps.
 
+import { numberOrText } from "./fields.js";
 import { frame, line, throttled } from "./plot.js";
 import { imageAt } from "./render.js";
 import { RUNS, TheoryPlot } from "./theory.js";
@@ -63,10 +64,8 @@ export class LossLab {
   // The controls' values; the core names the first one out of range (its limits are the
   // ones the controls show), and nothing has changed when it throws.
   options() {
-    const o = Object.fromEntries(INPUTS.map(([id, key]) => [key, $(id).value.trim() === "" ? NaN : Number($(id).value)]));
-    for (const [id, key] of INPUTS) {
-      if (!Number.isFinite(o[key])) throw new Error(`“${$(id).value}” is not a number (${$(id).labels[0]?.textContent.trim()}).`);
-    }
+    // The core names a bad value, its setting and the range (text that is no number included).
+    const o = Object.fromEntries(INPUTS.map(([id, key]) => [key, numberOrText($(id).value)]));
     this.maths.validateLabOptions(o);
     return o;
   }
@@ -271,6 +270,8 @@ export class LossLab {
       RUNS.forEach((run, i) => {
         line(f, this.history[i].map((s, j) => [j + 1, s[key]]), { stroke: run.colour, "stroke-width": 1.5, "data-run": run.cost });
       });
+      // The steps both runs have drawn, for tests.
+      $(`chart-${key}`).dataset.steps = String(Math.min(...this.history.map((h) => h.length)));
     }
   }
 

@@ -83,6 +83,14 @@ function backendWanted() {
   return { want: "auto", problem: `Unknown backend “${want}” in the URL (expected auto, webgpu or cpu); measuring instead.` };
 }
 
+// The worker counts a URL may force (core.js reads them): anything but 1 or 2 is said, and the
+// page then chooses as it would without it.
+function workerCountProblems() {
+  const params = new URLSearchParams(location.search);
+  return ["labWorkers", "generationWorkers"].filter((p) => params.has(p) && !["1", "2"].includes(params.get(p)))
+    .map((p) => `${p} in the URL must be 1 or 2; got “${params.get(p)}”: the page chooses instead.`);
+}
+
 // What the page cannot go on without failed: it says why and stops there (a promise that never
 // settles, so nothing below runs and no error escapes as a page error).
 function stop(message) {
@@ -256,16 +264,19 @@ for (const m of await localModels().catch(() => [])) addModel(m);
 const hash = readHash(models);
 const backend = backendWanted();
 $("backend-choice").value = backend.want;
-showError([hash.problem, backend.problem].filter(Boolean).join(" "));
+showError([hash.problem, backend.problem, ...workerCountProblems()].filter(Boolean).join(" "));
 const byId = (id) => models.find((m) => m.id === id);
 
 // Loads run one after another (a model or backend change waits for the one before), so a
 // slow, older load can never overwrite a newer choice. One that fails leaves the controls on
 // what is still shown, and says so.
+// body[data-ready] is false from the moment a load is queued until none is left.
 let queue = Promise.resolve();
+let queued = 0;
 function guarded(task) {
+  queued++;
+  document.body.dataset.ready = "false";
   queue = queue.then(async () => {
-    document.body.dataset.ready = "false";
     try {
       await task();
     } catch (e) {
@@ -278,7 +289,7 @@ function guarded(task) {
         addError(e.message);
       }
     }
-    if (state.model) document.body.dataset.ready = "true";
+    if (--queued === 0 && state.model) document.body.dataset.ready = "true";
   });
   return queue;
 }

@@ -13,13 +13,16 @@
  * @typedef {{ min: number, max: number }} Range
  * @typedef {{ lr: Range, headStart: Range, dSteps: Range, gSteps: Range, batchSize: Range,
  *   width: Range }} LabLimits
- * @typedef {{ lr?: number, headStart?: number, dSteps?: number, gSteps?: number,
- *   batchSize?: number, width?: number, seed?: number }} LabOptions
+ * A setting where a number belongs holds the number, or the text typed there (www/fields.js),
+ * which the core refuses by name.
+ * @typedef {number | string} Typed
+ * @typedef {{ lr?: Typed, headStart?: Typed, dSteps?: Typed, gSteps?: Typed,
+ *   batchSize?: Typed, width?: Typed, seed?: Typed }} LabOptions
  * @typedef {"saturating" | "non_saturating"} LabCost
  * @typedef {{ translation: boolean, cutout: boolean, colour: boolean }} Augment
- * @typedef {{ preset: string, lrD: number, lrG: number, beta1: number, beta2: number,
- *   batchSize: number, dSteps: number, gSteps: number, cost: string, prior: string,
- *   seed: number, augment: Augment, ema: number }} StudioOptions
+ * @typedef {{ preset: string, lrD: Typed, lrG: Typed, beta1: Typed, beta2: Typed,
+ *   batchSize: Typed, dSteps: Typed, gSteps: Typed, cost: string, prior: string,
+ *   seed: Typed, augment: Augment, ema: Typed }} StudioOptions
  * @typedef {{ iteration: number, preset: string | null, config: StudioOptions,
  *   imageSize: number, channels: number, gWidth: number, dWidth: number }} StudioInfo
  * @typedef {"webgpu" | "cpu"} Backend

@@ -14,6 +14,8 @@ export class Renderer {
     this.model = 0; // bumped when the model changes: an image of the old size is dropped
     this.done = []; // completion times, for frames per second
     this.frames = 0;
+    this.pending = 0; // requests not yet drawn or dropped (canvas[data-pending], for tests)
+    canvas.dataset.pending = "0";
   }
 
   setGenerator({ imageSize }) {
@@ -25,6 +27,7 @@ export class Renderer {
   async request(z) {
     const model = this.model;
     const t0 = performance.now();
+    this.canvas.dataset.pending = String(++this.pending);
     try {
       const rgba = await this.core.generate(z, "sample");
       if (rgba === null || model !== this.model) return;
@@ -36,6 +39,8 @@ export class Renderer {
       this.onFrame({ ms: now - t0, fps: this.done.length, z });
     } catch (e) {
       this.onError(e);
+    } finally {
+      this.canvas.dataset.pending = String(--this.pending);
     }
   }
 }

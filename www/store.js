@@ -30,28 +30,80 @@ function open() {
   return opened;
 }
 
-/** @param {string} store @param {IDBTransactionMode} mode @param {(s: IDBObjectStore) => IDBRequest} act */
+/** The browser's storage for this page is full (IndexedDB's QuotaExceededError). */
+export class StorageFull extends Error {}
+
+// A failed transaction as an Error that says what happened; a full store is its own kind,
+// known by the DOMException's name (never by its text).
+function failure(error) {
+  if (error?.name === "QuotaExceededError") {
+    return new StorageFull("this browser's storage for the page is full");
+  }
+  return new Error(`saving in this browser failed (${error?.message ?? "aborted"})`);
+}
+
+/**
+ * One transaction on `store`: `act` makes its requests (a first one's result may lead to a
+ * second, within the same transaction); resolves the last request's result once the
+ * transaction is durable, not merely queued.
+ * @param {string} store @param {IDBTransactionMode} mode
+ * @param {(s: IDBObjectStore, tx: IDBTransaction) => IDBRequest | void} act
+ */
 async function request(store, mode, act) {
   const db = await open();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(store, mode);
-    const r = act(tx.objectStore(store));
-    // Resolved once the transaction is durable, not merely queued.
-    tx.oncomplete = () => resolve(r.result);
-    tx.onerror = tx.onabort = () => reject(new Error(`saving in this browser failed (${tx.error?.message ?? "aborted"})`));
+    let tx;
+    try {
+      tx = db.transaction(store, mode);
+      const r = act(tx.objectStore(store), tx);
+      tx.oncomplete = () => resolve(r?.result);
+    } catch (e) {
+      reject(failure(e)); // a put the browser refuses at once (e.g. a full store)
+      return;
+    }
+    tx.onerror = tx.onabort = () => reject(failure(tx.error));
   });
 }
 
 /**
- * The studio's saved run: `{ dataset, iteration, snapshot: Uint8Array, history, savedAt }`.
+ * The studio's saved run: `{ runId, dataset, iteration, snapshot: Uint8Array, history,
+ * savedAt }` (runId: which run it is, so two tabs never overwrite each other's unawares).
  * @returns {Promise<any>}
  */
 export function loadRun() {
   return request(RUNS, "readonly", (s) => s.get(STUDIO));
 }
 
-export function saveRun(record) {
-  return request(RUNS, "readwrite", (s) => s.put(record, STUDIO));
+/**
+ * Saves the studio's run unless the run saved here now is another one that `live(runId)` says
+ * a tab is still training: resolves `{ saved: true }`, or `{ saved: false, other }` with that
+ * run's saved record (nothing is written). Read and write are one transaction, so a save from
+ * another tab cannot slip in between.
+ * @param {{ runId: string }} record @param {Set<string>} live the run ids other tabs hold
+ */
+export async function saveRun(record, live = new Set()) {
+  let other = null, refused = null;
+  try {
+    await request(RUNS, "readwrite", (s, tx) => {
+      const current = s.get(STUDIO);
+      current.onsuccess = () => {
+        const stored = current.result;
+        if (stored?.runId && stored.runId !== record.runId && live.has(stored.runId)) {
+          other = stored;
+          return; // nothing written: the transaction commits empty
+        }
+        try {
+          s.put(record, STUDIO);
+        } catch (e) {
+          refused = e; // thrown here it would be the page's uncaught error
+          tx.abort();
+        }
+      };
+    });
+  } catch (e) {
+    throw refused ? failure(refused) : e;
+  }
+  return other ? { saved: false, other } : { saved: true };
 }
 
 export function forgetRun() {

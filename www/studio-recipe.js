@@ -3,6 +3,8 @@
 // the same run can be repeated (randomness is a function of the seed and the step). The core
 // validates what a link holds (validateStudioOptions), as it does what the controls hold.
 
+import { numberOrText } from "./fields.js";
+
 const VERSION = "1";
 /** DiffAugment's transforms, as the core names them (Augment in src/train/augment.rs). */
 export const AUGMENTS = ["translation", "cutout", "colour"];
@@ -22,8 +24,8 @@ export function recipeHash(options, { dataset, target }) {
 
 /**
  * The recipe in `hash`, or null when it holds none: `{ options, dataset, target, problems }`.
- * Values fill `defaults` (a recipe may leave settings out); a name the studio does not know,
- * or a number that is not one, is a problem, and nothing of that name is taken.
+ * Values fill `defaults` (a recipe may leave settings out); a name the studio does not know
+ * is a problem, and nothing of that name is taken. The core's check names a bad value.
  */
 export function readRecipe(hash, defaults) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
@@ -38,8 +40,7 @@ export function readRecipe(hash, defaults) {
     if (key === "dataset") {
       dataset = text;
     } else if (key === "target") {
-      target = Number(text);
-      if (text.trim() === "" || !Number.isFinite(target)) problems.push(`target “${text}” is not a number`);
+      target = numberOrText(text); // the core's check names what is wrong
     } else if (key === "augment") {
       const parts = text.split(",").map((p) => p.trim()).filter((p) => p && p !== "none");
       const unknown = parts.filter((p) => !AUGMENTS.includes(p));
@@ -48,9 +49,7 @@ export function readRecipe(hash, defaults) {
     } else if (!(key in defaults) || EXTRAS.includes(key)) {
       problems.push(`an unknown setting “${key}”`);
     } else if (typeof defaults[key] === "number") {
-      const value = Number(text);
-      if (text.trim() === "" || !Number.isFinite(value)) problems.push(`${key} “${text}” is not a number`);
-      else options[key] = value;
+      options[key] = numberOrText(text); // the core refuses what is not a number, by name
     } else {
       options[key] = text;
     }

@@ -2,6 +2,7 @@
 // their values become the run's settings only through the core's check (validateStudioOptions),
 // and a recipe link (www/studio-recipe.js) holds them.
 
+import { numberOrText } from "./fields.js";
 import { AUGMENTS, readRecipe, recipeHash } from "./studio-recipe.js";
 
 // Control → setting, and the limit its bounds come from (the setting's own when not named).
@@ -13,7 +14,6 @@ const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-
 const CADENCES = [["studio-target", "targetSteps"], ["studio-history-every", "historyEvery"], ["studio-measure-every", "measureEvery"]];
 const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate is 2e-4)
 const $ = (id) => document.getElementById(id);
-const labelOf = (id) => $(id).labels[0]?.textContent.trim();
 
 export class StudioSettings {
   constructor(maths, { dataset }) {
@@ -60,22 +60,15 @@ export class StudioSettings {
     return o;
   }
 
-  /** A whole number from a cadence control, within its limits. */
+  /** A whole number from a cadence control, read by the core within its limits. */
   cadence(id) {
     const [, key] = CADENCES.find(([i]) => i === id);
-    const value = this.#number(id);
-    const { min, max } = this.limits[key];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${labelOf(id)} must be a whole number from ${min} to ${max}; got “${$(id).value}”.`);
-    }
-    return value;
+    return this.maths.readStudioCadence(key, this.#number(id));
   }
 
+  // The number a control holds, or its text for the core to refuse by name.
   #number(id) {
-    const text = $(id).value.trim();
-    const value = text === "" ? NaN : Number(text);
-    if (!Number.isFinite(value)) throw new Error(`“${$(id).value}” is not a number (${labelOf(id)}).`);
-    return value;
+    return numberOrText($(id).value);
   }
 
   #warn() {
@@ -112,9 +105,12 @@ export class StudioSettings {
     } catch (e) {
       return refused(e.message);
     }
-    const { min, max } = this.limits.targetSteps;
-    if (recipe.target !== null && !(Number.isInteger(recipe.target) && recipe.target >= min && recipe.target <= max)) {
-      return refused(`target steps must be a whole number from ${min} to ${max}`);
+    if (recipe.target !== null) {
+      try {
+        this.maths.readStudioCadence("targetSteps", recipe.target);
+      } catch (e) {
+        return refused(e.message);
+      }
     }
     const shipped = [...$("studio-dataset").options].map((o) => o.value).filter((v) => !v.startsWith("own-"));
     if (recipe.dataset !== null && recipe.dataset !== "own" && !shipped.includes(recipe.dataset)) {

@@ -13,6 +13,7 @@ import * as store from "./store.js";
 import { StudioData } from "./studio-data.js";
 import { StudioSettings } from "./studio-settings.js";
 import { HistoryStrip } from "./studio-history.js";
+import { RunKeeper } from "./studio-keep.js";
 
 const CHARTS = [["dLoss", "D loss"], ["gCost", "G cost"], ["dReal", "mean D(x)"], ["dFakeBefore", "mean D(G(z))"]];
 const KEPT = ["iteration", "dLoss", "gCost", "dReal", "dFakeBefore"]; // what the curves keep of a step
@@ -30,6 +31,7 @@ export class Studio {
     this.data = new StudioData(core, { fetchBytes, onError: this.onError, sizeWanted: () => this.controls.imageSize() });
     this.controls = new StudioSettings(core.maths, { dataset: () => this.data.name });
     this.strip = new HistoryStrip({ onError: this.onError });
+    this.keeper = new RunKeeper(); // whose run is saved in this browser
     this.run = null; // { dataset, info } of the run in the worker
     this.saved = null; // the last good snapshot: { dataset, iteration, snapshot }
     this.history = [];
@@ -47,6 +49,10 @@ export class Studio {
     $("studio-download-generator").addEventListener("click", () => this.#guard(() => this.#download("generator")));
     $("studio-upload").addEventListener("change", (e) => this.#guard(() => this.upload(e.target)));
     $("studio-explore").addEventListener("click", () => this.#guard(() => this.explore()));
+    $("studio-take-over").addEventListener("click", () => this.#guard(async () => {
+      this.keeper.overwrite = true;
+      if (this.run) await this.#keep(this.epoch, { force: true });
+    }));
     document.addEventListener("visibilitychange", () => this.#visibility());
     core.addEventListener("lost", (e) => this.#lost(e.detail));
     core.addEventListener("recovered", (e) => { if (e.detail.role === "studio") this.#guard(() => this.#recover()); });
@@ -73,6 +79,7 @@ export class Studio {
     const info = await this.core.studio.create(dataset, await this.data.bytes(dataset), options);
     if (epoch !== this.epoch) return;
     this.run = { dataset, info };
+    this.keeper.own();
     this.history = [];
     this.quality = [];
     this.strip.clear();
@@ -213,8 +220,8 @@ export class Studio {
     this.saved = { dataset: this.run.dataset, iteration: this.run.info.iteration, snapshot };
     this.savedAt = performance.now();
     const record = { ...this.saved, history: this.history, quality: this.quality, frames: await this.strip.saved(), savedAt: Date.now() };
-    await store.saveRun(record).catch((e) => { if (force) this.onError(e); });
-    $("studio-panel").dataset.saved = String(this.saved.iteration);
+    const kept = await this.keeper.save(record).catch((e) => { if (force) this.onError(e); return false; });
+    if (kept) $("studio-panel").dataset.saved = String(this.saved.iteration);
   }
 
   async #autosave(epoch, { force = false } = {}) {
@@ -238,11 +245,16 @@ export class Studio {
   async offerSaved() {
     const record = await store.loadRun().catch(() => null);
     if (!record?.snapshot) return;
-    $("studio-resume-text").textContent = `A studio run on ${this.data.label(record.dataset)} is saved in this browser at step ${record.iteration} (${new Date(record.savedAt).toLocaleString()}).`;
+    // Another tab may be training it: resuming here then makes a copy, and it is not discarded.
+    const live = Boolean(record.runId) && await this.keeper.liveElsewhere(record.runId);
+    $("studio-resume-text").textContent = `A studio run on ${this.data.label(record.dataset)} is saved in this browser at step ${record.iteration} (${new Date(record.savedAt).toLocaleString()})`
+      + (live ? "; another tab is training it now, so resuming it here makes a copy." : ".");
     $("studio-resume").hidden = false;
+    $("studio-resume-no").hidden = live;
     $("studio-resume-yes").onclick = () => this.#guard(async () => {
       $("studio-resume").hidden = true;
       this.pause();
+      this.keeper.own(live || !record.runId ? undefined : record.runId);
       this.history = record.history ?? [];
       this.quality = record.quality ?? [];
       await this.strip.restore(record.frames);
@@ -279,6 +291,7 @@ export class Studio {
     }
     if (epoch !== this.epoch) return;
     this.run = { dataset, info };
+    this.keeper.own();
     this.history = [];
     this.quality = [];
     this.strip.clear();

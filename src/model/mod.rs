@@ -28,6 +28,9 @@ pub const MAX_G_EXTRA: usize = 4;
 pub enum ModelError {
     #[error("invalid model configuration: {0}")]
     Config(String),
+    /// A setting a person gave (a rate, a batch size…), named with its range.
+    #[error(transparent)]
+    Setting(#[from] crate::limits::SettingError),
     #[error("weights are missing tensor {0:?}")]
     Missing(String),
     #[error("tensor {name:?} has shape {got:?}; this model needs {expected:?}")]

@@ -49,16 +49,18 @@ struct Limits {
     #[serde(flatten)]
     limits: own_images::OwnImageLimits,
     head_bytes: usize,
+    tail_bytes: usize,
     formats: &'static str,
 }
 
 /// The bounds on one's own images (`{ files, fileBytes, totalBytes, minSide, maxPixels,
-/// headBytes, formats }`): the page says them and the gatherer enforces them.
+/// headBytes, tailBytes, formats }`): the page says them and the gatherer enforces them.
 #[wasm_bindgen(js_name = ownImageLimits)]
 pub fn own_image_limits() -> Result<JsValue, JsError> {
     to_js(&Limits {
         limits: own_images::LIMITS,
         head_bytes: own_images::HEAD_BYTES,
+        tail_bytes: own_images::TAIL_BYTES,
         formats: own_images::FORMATS,
     })
 }
@@ -102,15 +104,22 @@ impl OwnImageGatherer {
             .ok_or_else(|| JsError::new("this set is finished"))
     }
 
-    /// Whether to decode the file `name` of `bytes` bytes starting with `head`: its placement
-    /// (`{ source: { x, y, w, h }, dest }`), or null when it is refused (and listed).
-    pub fn admit(&mut self, name: &str, bytes: f64, head: &[u8]) -> Result<JsValue, JsError> {
+    /// Whether to decode the file `name` of `bytes` bytes starting with `head` and ending with
+    /// `tail` (its last `tailBytes`): its placement (`{ source: { x, y, w, h }, dest }`), or
+    /// null when it is refused (and listed).
+    pub fn admit(
+        &mut self,
+        name: &str,
+        bytes: f64,
+        head: &[u8],
+        tail: &[u8],
+    ) -> Result<JsValue, JsError> {
         let bytes = if bytes.is_finite() && bytes >= 0.0 {
             bytes as u64
         } else {
             u64::MAX
         };
-        match self.images()?.admit(name, bytes, head) {
+        match self.images()?.admit(name, bytes, head, tail) {
             Some(placement) => to_js(&placement),
             None => Ok(JsValue::NULL),
         }

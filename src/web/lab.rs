@@ -7,7 +7,6 @@
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::dataset::Dataset;
@@ -24,63 +23,10 @@ use gan_playground::train::Trainer;
 /// Samples per run in the lab's grids (4×4), from one fixed z.
 const GRID: usize = 16;
 
-/// What the page may set; anything left out keeps [`LabConfig::default`].
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct LabOptions {
-    lr: Option<f64>,
-    d_steps: Option<usize>,
-    g_steps: Option<usize>,
-    head_start: Option<usize>,
-    batch_size: Option<usize>,
-    width: Option<usize>,
-    seed: Option<u32>,
-}
-
-/// [`LabOptions`]' names, as the page writes them.
-const OPTION_NAMES: [&str; 7] = [
-    "lr",
-    "dSteps",
-    "gSteps",
-    "headStart",
-    "batchSize",
-    "width",
-    "seed",
-];
-
-/// The lab's set-up from the page's options, validated against [`LIMITS`]; a name it does not
-/// know is refused too (a misspelt option would otherwise be silently left at its default).
+/// The lab's set-up from the page's options, read and checked whole by the core
+/// ([`LabConfig::from_options`]: each value by its name, against [`LIMITS`]).
 fn config(options: JsValue) -> Result<LabConfig, JsError> {
-    let o: LabOptions = if options.is_undefined() || options.is_null() {
-        LabOptions::default()
-    } else {
-        if let Some(object) = options.dyn_ref::<js_sys::Object>() {
-            for key in js_sys::Object::keys(object).iter() {
-                let key = key.as_string().unwrap_or_default();
-                if !OPTION_NAMES.contains(&key.as_str()) {
-                    return Err(JsError::new(&format!(
-                        "unknown lab option {key:?} (expected {})",
-                        OPTION_NAMES.join(", ")
-                    )));
-                }
-            }
-        }
-        serde_wasm_bindgen::from_value(options)
-            .map_err(|e| JsError::new(&format!("lab options: {e}")))?
-    };
-    let mut config = LabConfig::default();
-    let t = &mut config.train;
-    if let Some(lr) = o.lr {
-        (t.lr_d, t.lr_g) = (lr, lr);
-    }
-    t.d_steps = o.d_steps.unwrap_or(t.d_steps);
-    t.g_steps = o.g_steps.unwrap_or(t.g_steps);
-    t.batch_size = o.batch_size.unwrap_or(t.batch_size);
-    t.seed = o.seed.map_or(t.seed, u64::from);
-    config.head_start = o.head_start.unwrap_or(config.head_start);
-    config.width = o.width.unwrap_or(config.width);
-    config.validate().map_err(js_error)?;
-    Ok(config)
+    LabConfig::from_options(&super::json(options)?).map_err(js_error)
 }
 
 /// The lab's default set-up (`LabConfig::default()`, the one docs/LOSS_LAB.md measures), so

@@ -15,6 +15,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use gan_playground::latent::{self, Prior};
+use gan_playground::limits;
 use gan_playground::loss::{GeneratorCost, cost_curve};
 
 pub use dataset::{Dataset, OwnImageGatherer, own_image_limits};
@@ -50,6 +51,50 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value.serialize(&serializer).map_err(js_error)
+}
+
+/// A settings object from the page as JSON, for the core to read by name. A number that JSON
+/// cannot hold (NaN, ±∞) is kept as its text, so the message quotes what was given.
+fn json(value: JsValue) -> Result<serde_json::Value, JsError> {
+    fn convert(value: &JsValue, depth: usize) -> Result<serde_json::Value, JsError> {
+        use serde_json::Value;
+        if depth > 4 {
+            return Err(JsError::new("the settings are nested too deeply"));
+        }
+        Ok(if value.is_undefined() || value.is_null() {
+            Value::Null
+        } else if let Some(b) = value.as_bool() {
+            Value::Bool(b)
+        } else if let Some(n) = value.as_f64() {
+            let text = || match n {
+                _ if n.is_nan() => "NaN",
+                _ if n > 0.0 => "Infinity",
+                _ => "-Infinity",
+            };
+            serde_json::Number::from_f64(n)
+                .map_or_else(|| Value::String(text().into()), Value::Number)
+        } else if let Some(s) = value.as_string() {
+            Value::String(s)
+        } else if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+            Value::Array(
+                array
+                    .iter()
+                    .map(|v| convert(&v, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
+        } else if let Some(object) = value.dyn_ref::<js_sys::Object>() {
+            let mut map = serde_json::Map::new();
+            for entry in js_sys::Object::entries(object).iter() {
+                let pair = js_sys::Array::from(&entry);
+                let key = pair.get(0).as_string().unwrap_or_default();
+                map.insert(key, convert(&pair.get(1), depth + 1)?);
+            }
+            Value::Object(map)
+        } else {
+            Value::String(format!("{value:?}")) // a symbol, a BigInt: quoted as such
+        })
+    }
+    convert(&value, 0)
 }
 
 fn prior(name: &str) -> Result<Prior, JsError> {
@@ -143,6 +188,14 @@ pub fn sample_latent(
         )));
     }
     Ok(latent::sample(prior(prior_name)?, count, dim, seed.into()))
+}
+
+/// A seed as a seed box or a link holds it (a number, or the text typed there), read against
+/// the one seed range ([`limits::SEED`]); the error says what a seed must be.
+#[wasm_bindgen(js_name = readSeed)]
+pub fn read_seed(value: JsValue) -> Result<u32, JsError> {
+    let seed = limits::SEED.read("seed", &json(value)?).map_err(js_error)?;
+    u32::try_from(seed).map_err(js_error)
 }
 
 /// `[low, high]` a slider for one dimension spans.

@@ -30,11 +30,18 @@ const GRID_SEED: u64 = 0xf1ed;
 /// The z of the quality samples, and the draw of the meter's real images.
 const QUALITY_SEED: u64 = 0x5c0e;
 
+/// The studio's settings from the page, read and checked whole by the core
+/// ([`StudioConfig::from_options`]: each value by its name, against [`LIMITS`]).
 fn config(options: JsValue) -> Result<StudioConfig, JsError> {
-    let config: StudioConfig = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| JsError::new(&format!("studio settings: {e}")))?;
-    config.validate().map_err(js_error)?;
-    Ok(config)
+    StudioConfig::from_options(&super::json(options)?).map_err(js_error)
+}
+
+/// One of the page's cadences (`targetSteps`, `historyEvery`, `measureEvery`) as a control
+/// holds it, read by the core against the studio's limits; the error names it and its range.
+#[wasm_bindgen(js_name = readStudioCadence)]
+pub fn read_studio_cadence(key: &str, value: JsValue) -> Result<f64, JsError> {
+    let steps = studio::read_cadence(key, &super::json(value)?).map_err(js_error)?;
+    Ok(steps as f64)
 }
 
 /// The studio's default settings (`StudioConfig::default()`), for the page's controls.

@@ -82,14 +82,46 @@ export async function openReady(page, url, errors) {
   await waitReady(page, errors);
 }
 
+// The page sets body[data-ready] to false the moment it queues a load (a model, a backend or
+// a link) and back to true when none is left; a page error ends the wait at once.
 export async function waitReady(page, errors = []) {
-  const deadline = Date.now() + 240_000;
-  await page.waitForTimeout(100);
-  while (await page.evaluate(() => document.body.dataset.ready !== "true")) {
-    if (errors.length) throw new Error(`page errors while loading: ${errors.join("; ")}`);
-    if (Date.now() > deadline) throw new Error("the page did not become ready in 240 s");
-    await page.waitForTimeout(250);
+  await untilOrError(page, errors, () => document.body.dataset.ready === "true", "the page did not become ready");
+}
+
+// Waits for `condition` (run in the page) or for an error in `errors` (what the harness
+// collects; a test that expects some passes its own list), whichever comes first.
+async function untilOrError(page, errors, condition, what, arg, timeout = 240_000) {
+  let timer;
+  const failed = new Promise((_, reject) => {
+    const check = () => errors.length && reject(new Error(`${what}: page errors: ${errors.join("; ")}`));
+    check();
+    timer = setInterval(check, 100);
+  });
+  try {
+    await Promise.race([page.waitForFunction(condition, arg, { timeout }), failed]);
+  } finally {
+    clearInterval(timer);
   }
+}
+
+// Waits until every request made of the core's workers has settled and nothing is stepping
+// (the lab, the studio, the interpolation): from then on no reply can still arrive late, so a
+// test can read a state as final, or check that nothing more happens.
+export async function settled(page) {
+  await page.waitForFunction(() => {
+    const { core, lab, studio } = globalThis.ganPlayground;
+    return !lab.running && !lab.creating && !studio.running && core.outstanding() === 0
+      && document.getElementById("sample").dataset.pending === "0";
+  }, null, { timeout: 120_000 });
+}
+
+// Lets `count` animation frames of the page go by: the window in which a test checks that
+// nothing more happens (counted in the page's own frames, not in milliseconds).
+export async function framesPass(page, count = 30) {
+  await page.evaluate((n) => new Promise((resolve) => {
+    const tick = () => (--n <= 0 ? resolve() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }), count);
 }
 
 export function canvasPixels(page, selector = "#sample") {
@@ -103,11 +135,14 @@ export function frames(page) {
   return page.evaluate(() => Number(document.getElementById("sample").dataset.frames ?? 0));
 }
 
-// Waits until the sample canvas has drawn more than `count` frames and nothing is queued.
-export async function nextFrame(page, count) {
-  await page.waitForFunction((n) => Number(document.getElementById("sample").dataset.frames ?? 0) > n,
-    count, { timeout: 120_000 });
-  await page.waitForTimeout(300);
+// Waits until the sample canvas has drawn more than `count` frames and, unless `playing` (an
+// animation keeps asking for frames), no generation for it is in flight or waiting: what it
+// shows is then the newest z's image.
+export async function nextFrame(page, count, { playing = false } = {}) {
+  await page.waitForFunction(([n, playing]) => {
+    const sample = document.getElementById("sample").dataset;
+    return Number(sample.frames ?? 0) > n && (playing || sample.pending === "0");
+  }, [count, playing], { timeout: 120_000 });
 }
 
 export function maxDifference(a, b) {

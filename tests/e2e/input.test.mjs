@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart, settled, frames, nextFrame } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -21,8 +21,9 @@ const history = (page) => page.evaluate(() => JSON.stringify(globalThis.ganPlayg
 
 // Grid tile `n` (1-based) and the big canvas after clicking it: the same model and z.
 async function tileMatchesSample(page, n) {
+  const drawn = await frames(page);
   await page.locator(`#grid button:nth-child(${n})`).click();
-  await page.waitForTimeout(800);
+  await nextFrame(page, drawn);
   const tile = await canvasPixels(page, `#grid button:nth-child(${n}) canvas`);
   return maxDifference(tile, await canvasPixels(page)) <= 2;
 }
@@ -89,12 +90,14 @@ test("a hashchange storm ends on the newest link, drawn as a fresh load of it dr
         `#model=${models[i % 3]}&z=${maths.encodeLatent(maths.sampleLatent("normal", 1, 100, i))}`);
     });
     await page.evaluate(async (all) => {
+      // Resolves once the page's own handler has taken up the newest link (it runs first).
+      const last = new Promise((r) => addEventListener("hashchange", (e) => e.newURL.endsWith(all.at(-1)) && r()));
       for (const link of all) {
         location.hash = link;
         await new Promise((r) => setTimeout(r, 5));
       }
+      await last;
     }, links);
-    await page.waitForTimeout(300);
     await waitReady(page, errors);
     assert.equal(await page.locator("#model").inputValue(), "mnist");
     const stormed = await canvasPixels(page);
@@ -114,8 +117,8 @@ test("model switches and New grid clicks during grid generation leave the grid o
       for (let i = 0; i < 3; i++) await newGrid.click({ delay: 0 });
     }
     await page.evaluate(() => { for (let i = 0; i < 10; i++) document.getElementById("new-grid").click(); });
-    await page.waitForTimeout(300);
     await waitReady(page, errors);
+    await settled(page);
     await page.waitForFunction(() => {
       const grid = document.getElementById("grid");
       return grid.dataset.seed === String(globalThis.ganPlayground.grid.seed);
@@ -146,11 +149,7 @@ test("rapid Reset, Start and Pause clicks give the runs one clean stepping gives
     for (let i = 0; i < 4; i++) await page.locator("#lab-run").click({ delay: 0 }); // still running
     await untilIteration(page, 3);
     await page.getByRole("button", { name: "Pause" }).click();
-    await page.waitForFunction(() => {
-      const { lab } = globalThis.ganPlayground;
-      return !lab.running && lab.history[0].length === lab.history[1].length;
-    }, null, { timeout: 60_000 });
-    await page.waitForTimeout(1000);
+    await settled(page); // no step can still arrive
     runs.clicked = JSON.parse(await history(page));
   });
   const { clean, clicked } = runs;
@@ -169,7 +168,7 @@ test("a backend switch during a lab step leaves no stale step; the next Step sta
     await page.locator("#backend-choice").selectOption("webgpu");
     await page.waitForFunction(() => document.body.dataset.backend === "webgpu", null, { timeout: 120_000 });
     await waitReady(page, errors);
-    await page.waitForTimeout(1000);
+    await settled(page); // a late step of the old runs would have arrived by now
     assert.equal(await page.locator("#lab-status").textContent(), "Not started", "the old runs are gone");
     assert.equal(JSON.parse(await history(page))[0].length, 0, "no step of the old runs arrived late");
     await page.locator("#lab-step").click();

@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, canvasPixels, untilIteration } from "./harness.mjs";
+import { serveDist, launch, openReady, canvasPixels, untilIteration, settled, framesPass } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -65,10 +65,11 @@ test("live run: both runs' curves, overlays and grids update; pause stops them; 
     await page.getByRole("button", { name: "Start" }).click();
     await untilIteration(page, 5, 180_000);
     await page.getByRole("button", { name: "Pause" }).click();
-    await page.waitForTimeout(1500);
+    await settled(page);
     const paused = await iteration();
-    await page.waitForTimeout(2000);
+    await framesPass(page);
     assert.equal(await iteration(), paused, "no steps while paused");
+    assert.equal(await page.evaluate(() => globalThis.ganPlayground.core.outstanding()), 0, "nor any step asked for");
 
     for (const run of ["saturating", "non_saturating"]) {
       for (const chart of ["gCost", "dLoss", "dReal", "dFakeBefore", "gGradNorm"]) {

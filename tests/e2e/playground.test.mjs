@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, frames, nextFrame, maxDifference } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, frames, nextFrame, maxDifference, settled, framesPass } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -67,8 +67,11 @@ test("a slider changes the image, and the link it writes reproduces the pixels a
     await nextFrame(page, n);
     const moved = await canvasPixels(page);
     assert.ok(maxDifference(before, moved) > 0, "the canvas changed");
-    await page.waitForFunction(() => location.hash.includes("z=z1"));
-    await page.waitForTimeout(400);
+    // The link is written a moment after the last frame: wait until it holds the moved z.
+    await page.waitForFunction(() => {
+      const code = new URLSearchParams(location.hash.slice(1)).get("z");
+      return code !== null && globalThis.ganPlayground.core.maths.decodeLatent(code, 100)[0] === 3;
+    });
     const url = page.url();
     await page.reload();
     await waitReady(page, errors);
@@ -149,17 +152,17 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: interpolation: slerp 
 
     await button("Play").click();
     const n = await frames(page);
-    await nextFrame(page, n + 3);
+    await nextFrame(page, n + 3, { playing: true });
     await button("Pause").click();
-    await page.waitForTimeout(500);
+    await settled(page);
     const paused = await frames(page);
-    await page.waitForTimeout(1000);
+    await framesPass(page);
     assert.equal(await frames(page), paused, "no frames while paused");
 
     await page.getByLabel("Random walk").check();
     const before = await canvasPixels(page);
     await button("Play").click();
-    await nextFrame(page, paused + 3);
+    await nextFrame(page, paused + 3, { playing: true });
     await button("Pause").click();
     assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the walk moved");
 

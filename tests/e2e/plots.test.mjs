@@ -161,7 +161,9 @@ test("the training charts draw the runs' statistics, with round ticks", async ()
     await setHeadStart(page, 2);
     for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
     await untilIteration(page, 3, 120_000);
-    await page.waitForTimeout(600); // the charts redraw within 250 ms
+    // The charts redraw a moment later (throttled): each says how many steps it drew.
+    await page.waitForFunction(() => [...document.querySelectorAll("svg[id^=chart-]")]
+      .every((svg) => svg.dataset.steps === "3"));
     const history = await page.evaluate(() => globalThis.ganPlayground.lab.history);
     for (const key of ["gCost", "dLoss", "dReal", "dFakeBefore", "gGradNorm"]) {
       const plot = await readPlot(page, `#chart-${key}`);

@@ -106,7 +106,7 @@ test("studio: a recipe link fills the set-up; a bad one is refused and changes n
 
     // A bad recipe (a learning rate the studio refuses, and an unknown setting) changes nothing.
     await page.evaluate(() => { location.hash = "#recipe=1&lrD=-1&batchSize=16"; });
-    await page.getByText(/This recipe link could not be used: .*D learning rate must be from/).waitFor();
+    await page.getByText(/This recipe link could not be used: .*D learning rate must be a number from 1e-6 to 1e30; got /).waitFor();
     assert.equal(await value("D learning rate"), "0.0005");
     await page.evaluate(() => { location.hash = "#recipe=1&colour=blue"; });
     await page.getByText(/unknown setting “colour”/).waitFor();

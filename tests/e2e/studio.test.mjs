@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serveDist, visit, launch, openReady, waitReady, canvasPixels, maxDifference } from "./harness.mjs";
+import { serveDist, visit, launch, openReady, waitReady, canvasPixels, maxDifference, settled, framesPass } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -68,8 +68,9 @@ test("studio: steps run and the curves and grid grow; pause stops them; a reload
     await untilStep(page, 7);
     await page.locator("#studio-play").click(); // pause
     await page.waitForFunction(() => document.getElementById("studio-panel").dataset.saved === document.getElementById("studio-panel").dataset.iteration);
+    await settled(page);
     const stopped = await panel(page, "iteration");
-    await page.waitForTimeout(1500);
+    await framesPass(page);
     assert.equal(await panel(page, "iteration"), stopped, "pause stops the steps");
     assert.ok(stopped >= 7 && (await linePoints(page, "gCost")) === stopped, "one point per step");
     await page.waitForFunction((n) => document.getElementById("studio-grid").dataset.iteration === String(n), stopped);

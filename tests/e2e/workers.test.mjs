@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, visit as harnessVisit, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart, settled } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -70,7 +70,7 @@ test("a killed generation worker is reported, restarted, and shows the same imag
     await (await worker(page, "generation")).evaluate(() => self.close());
     await page.waitForFunction(() => Number(document.body.dataset.recovered ?? 0) >= 1, null, { timeout: 60_000 });
     assert.match(await page.locator("#banner").textContent(), /generation worker stopped and was restarted/);
-    await page.waitForTimeout(500);
+    await settled(page);
     assert.deepEqual(await canvasPixels(page), before, "the same z gives the same pixels");
     const n = await frames(page);
     await page.getByLabel("z7", { exact: true }).fill("2.5");
@@ -111,7 +111,7 @@ test("a killed lab worker is restored from the last snapshot and goes on exactly
     await page.getByRole("button", { name: "Start" }).click();
     await untilIteration(page, 22);
     await page.getByRole("button", { name: "Pause" }).click();
-    await page.waitForTimeout(500);
+    await settled(page);
     const straight = JSON.parse(await history(page));
     await (await worker(page, "lab-1")).evaluate(() => self.close());
     await page.locator("#banner").filter({ hasText: "restored from their snapshots at step 20" }).waitFor({ timeout: 60_000 });
@@ -152,7 +152,7 @@ test("a bad lab setting is refused by the core's limits before anything changes"
     assert.equal(max, String(await page.evaluate(() => globalThis.ganPlayground.core.maths.labLimits().dSteps.max)));
     await page.getByLabel("D steps per iteration (k)").fill("50");
     await page.getByLabel("D steps per iteration (k)").press("Enter");
-    await page.getByRole("alert").filter({ hasText: "D steps per iteration must be from 1 to 10; got 50" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "D steps per iteration must be a whole number from 1 to 10; got 50" }).waitFor();
     assert.equal(await page.locator("#lab-status").textContent(), "Not started");
   });
 });

@@ -169,7 +169,10 @@ fn the_lab_refuses_settings_outside_its_limits_and_runs_out_of_order() {
         let e = HeadStart::new(c, &data, &device).err().expect("refused");
         e.to_string()
     };
-    assert!(too(&|c| c.train.lr_g = 0.5).contains("learning rate must be from"));
+    assert!(
+        too(&|c| c.train.lr_g = 0.5)
+            .contains("learning rate must be a number from 1e-6 to 0.1; got 0.5")
+    );
     assert!(too(&|c| c.train.lr_d = f64::NAN).contains("learning rate"));
     assert!(too(&|c| c.head_start = LIMITS.head_start.max + 1).contains("head start"));
     assert!(too(&|c| c.train.d_steps = 0).contains("D steps"));

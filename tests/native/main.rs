@@ -20,5 +20,6 @@ mod own_images;
 mod parity;
 mod quality;
 mod schedule;
+mod settings;
 mod studio;
 mod training;

@@ -22,6 +22,7 @@ fn gif(width: u16, height: u16) -> Vec<u8> {
     b.extend_from_slice(&width.to_le_bytes());
     b.extend_from_slice(&height.to_le_bytes());
     b.extend_from_slice(&[0, 0, 0]);
+    b.push(0x3B); // the trailer: a whole file, as far as `complete` can tell
     b
 }
 
@@ -31,6 +32,7 @@ fn jpeg(width: u16, height: u16) -> Vec<u8> {
     b.extend_from_slice(&height.to_be_bytes());
     b.extend_from_slice(&width.to_be_bytes());
     b.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    b.extend_from_slice(&[0xFF, 0xD9]); // EOI
     b
 }
 
@@ -155,12 +157,12 @@ fn a_set_of_grey_images_is_grey_and_round_trips_through_idx() {
 fn bad_files_are_listed_and_the_rest_are_kept() {
     let mut set = OwnImages::new(32, Fit::Crop).unwrap();
     let ok = png(64, 48);
-    let placed = set.admit("cat.png", ok.len() as u64, &ok).unwrap();
+    let placed = set.admit("cat.png", ok.len() as u64, &ok, &ok).unwrap();
     assert_eq!(placed.source, rect(8, 0, 48, 48));
-    assert!(set.admit("notes.txt", 5, b"hello").is_none());
-    assert!(set.admit("icon.gif", 13, &gif(8, 8)).is_none());
+    assert!(set.admit("notes.txt", 5, b"hello", b"hello").is_none());
+    assert!(set.admit("icon.gif", 14, &gif(8, 8), &gif(8, 8)).is_none());
     assert!(
-        set.admit("big.jpg", LIMITS.file_bytes + 1, &jpeg(100, 100))
+        set.admit("big.jpg", LIMITS.file_bytes + 1, &jpeg(100, 100), &[])
             .is_none()
     );
     set.reject("broken.png", "corrupt: the browser could not decode it");
@@ -182,7 +184,7 @@ fn an_empty_or_all_bad_set_is_refused_and_bad_input_is_an_error() {
         "no images were chosen"
     );
     let mut set = OwnImages::new(28, Fit::Pad).unwrap();
-    set.admit("a.txt", 3, b"abc");
+    set.admit("a.txt", 3, b"abc", b"abc");
     assert_eq!(
         set.finish().unwrap_err(),
         "none of the 1 files is a usable image"
@@ -208,9 +210,72 @@ fn the_set_is_bounded_in_files() {
     let one = drawn(8, all, [1, 1, 1, 255]);
     let head = gif(20, 20);
     for _ in 0..LIMITS.files {
-        set.admit("x.gif", 100, &head).unwrap();
+        set.admit("x.gif", 100, &head, &head).unwrap();
         set.add(&one, all).unwrap();
     }
-    assert!(set.admit("one-too-many.gif", 100, &head).is_none());
+    assert!(set.admit("one-too-many.gif", 100, &head, &head).is_none());
     assert!(set.rejected()[0].reason.contains(&LIMITS.files.to_string()));
+}
+
+/// The hostile files the studio's browser test drops (tests/fixtures/hostile): what their
+/// headers alone decide, before the browser decodes anything.
+#[test]
+fn hostile_files_are_refused_from_their_headers_or_passed_on_to_decode() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
+    let head = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    for name in ["empty.png", "notes.png", "archive.zip"] {
+        assert_eq!(probe(&head(name)), Err(Rejection::NotImage), "{name}");
+    }
+    assert!(matches!(
+        probe(&head("dot.png")),
+        Err(Rejection::TooSmall {
+            width: 1,
+            height: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        probe(&head("vast.png")),
+        Err(Rejection::TooManyPixels {
+            width: 50_000,
+            height: 50_000,
+            ..
+        })
+    ));
+    // Storage a decoder may trip on, but which a browser reads: passed on, at their size.
+    for name in [
+        "cmyk.jpg",
+        "deep.png",
+        "grey-alpha.png",
+        "animated.gif",
+        "plain.png",
+        "plain.jpg",
+    ] {
+        let bytes = head(name);
+        assert_eq!(
+            probe(&bytes),
+            Ok(Probe {
+                width: 40,
+                height: 30
+            }),
+            "{name}"
+        );
+        assert_eq!(
+            complete(&bytes, &bytes, bytes.len() as u64),
+            Ok(()),
+            "{name}"
+        );
+    }
+    // Cut off in their data: the header is whole, the end is not.
+    for name in ["torn.png", "torn.jpg"] {
+        let bytes = head(name);
+        assert!(probe(&bytes).is_ok(), "{name}");
+        let e = complete(&bytes, &bytes, bytes.len() as u64)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e, "corrupt: the file ends before its image does (cut off?)",
+            "{name}"
+        );
+    }
 }
