@@ -3,7 +3,7 @@
 # wasm-opt from npm binaryen (Debian's is too old for wasm-bindgen's output).
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gan-playground/target}"
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 TRUNK_VERSION=0.21.14
 
 need_wasm_target() {
@@ -17,15 +17,24 @@ need_npm_packages() {
   fi
 }
 
+# The tools are built from source (no registry serves their binaries). Their speed hardly
+# matters (they move files and rewrite one wasm module), their build time does on a fresh
+# machine: opt-level 1 without LTO, in their own target dir so the project's stays as it is.
+quick_install() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
+    cargo install --target-dir "$CARGO_TARGET_DIR/../tools" "$@"
+}
+
 need_web_tools() {
   local wbg
   wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
     # Not --locked: its lockfile pins a crate version the registry here does not serve.
-    cargo install wasm-bindgen-cli --version "$wbg"
+    quick_install wasm-bindgen-cli --version "$wbg"
   fi
   if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
-    cargo install trunk --version "$TRUNK_VERSION" --locked
+    quick_install trunk --version "$TRUNK_VERSION" --locked
   fi
   # Trunk runs offline: every crate must already be in cargo's cache.
   cargo fetch --locked

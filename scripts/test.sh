@@ -4,8 +4,8 @@
 #      LTO, wasm-bindgen, wasm-opt), and the types of the worker protocol against the core's
 #      generated declarations (tsc),
 #   2. the wasm API in headless Chromium (wasm-bindgen-test, WebGPU and CPU),
-#   3. the native tests (unit, PyTorch parity, training, checkpoints, CLI, quality: one test
-#      binary, tests/native, plus tests/memory in its own process),
+#   3. the native tests (PyTorch parity, training, checkpoints, CLI, quality, settings: one
+#      test binary, tests/native, plus tests/memory in its own process), on the CPU backend,
 #   4. the page end to end in headless Chromium (playwright-core, tests/e2e).
 # Every stage runs even if an earlier one failed; the last line sums them all up.
 set -uo pipefail
@@ -17,14 +17,17 @@ need_npm_packages
 need_web_tools
 need_chromium
 set +e
+echo "== installs took $SECONDS s"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 failed=0
 stage() {
   echo "== $1"
+  local start=$SECONDS
   shift
   "$@" 2>&1 | tee -a "$log" || { echo "!! stage failed: $*"; failed=1; }
+  echo "== took $((SECONDS - start)) s"
 }
 
 stage "the page (trunk build)" trunk build
@@ -35,7 +38,11 @@ stage "wasm API in headless Chromium (wasm-bindgen-test)" \
   CHROMEDRIVER="$(command -v chromedriver)" \
   cargo test --locked --target wasm32-unknown-unknown --profile wasm \
   -p gan-playground-web --features webgpu --test web
-stage "native tests" cargo test --locked --all-targets
+# Without the default `wgpu` feature: no native test runs on wgpu (the page's WebGPU path is
+# the wasm stage's), and wgpu with CubeCL is a large part of a cold native build. `--tests`,
+# not `--all-targets`: the latter builds the library and the CLI again as empty test harnesses
+# (Cargo.toml's `test = false` only keeps them out of the default selection).
+stage "native tests" cargo test --locked --tests --no-default-features
 stage "the page end to end (playwright-core, Chromium)" \
   node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
