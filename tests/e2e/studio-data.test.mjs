@@ -74,11 +74,11 @@ test("studio: a set with no usable image is refused with a message and changes n
   }, { url: url() });
 });
 
-test("studio: two thousand images are gathered without crashing the tab", async () => {
+test("studio: three thousand images are gathered without crashing the tab", async () => {
   await visit(async (page) => {
-    const files = Array.from({ length: 2000 }, (_, i) => file(`img-${i}.png`, shape(i, 24, 24)));
+    const files = Array.from({ length: 3000 }, (_, i) => file(`img-${i}.png`, shape(i, 24, 24)));
     await page.locator("#studio-own-files").setInputFiles(files);
-    await page.waitForFunction(() => /your images \(2000,/.test(document.querySelector("#studio-dataset option:checked")?.textContent ?? ""), null, { timeout: 180_000 });
+    await page.waitForFunction(() => /your images \(3000,/.test(document.querySelector("#studio-dataset option:checked")?.textContent ?? ""), null, { timeout: 180_000 });
     assert.equal(await page.locator("#studio-own-rejected").isHidden(), true);
     const heap = await page.evaluate(() => globalThis.ganPlayground.core.memory("studio"));
     assert.ok(heap < 512 * 2 ** 20, `the studio worker's heap is ${heap} bytes`);
