@@ -47,6 +47,13 @@ pub enum CheckpointError {
     Snapshot(String),
 }
 
+/// A setting out of range in a checkpoint's run state is a model's refusal, as elsewhere.
+impl From<crate::limits::SettingError> for CheckpointError {
+    fn from(e: crate::limits::SettingError) -> Self {
+        CheckpointError::Model(e.into())
+    }
+}
+
 /// Storage precision for safetensors output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {

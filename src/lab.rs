@@ -82,13 +82,13 @@ impl LabConfig {
     /// run's own checks.
     pub fn validate(&self) -> Result<(), SettingError> {
         let (t, l) = (&self.train, &LIMITS);
-        l.lr.check("learning rate", t.lr_d)?;
-        l.lr.check("learning rate", t.lr_g)?;
-        l.head_start.check("head start", self.head_start)?;
-        l.d_steps.check("D steps per iteration", t.d_steps)?;
-        l.g_steps.check("G steps per iteration", t.g_steps)?;
-        l.batch_size.check("batch size", t.batch_size)?;
-        l.width.check("width", self.width)?;
+        l.lr.check(label("lr"), t.lr_d)?;
+        l.lr.check(label("lr"), t.lr_g)?;
+        l.head_start.check(label("headStart"), self.head_start)?;
+        l.d_steps.check(label("dSteps"), t.d_steps)?;
+        l.g_steps.check(label("gSteps"), t.g_steps)?;
+        l.batch_size.check(label("batchSize"), t.batch_size)?;
+        l.width.check(label("width"), self.width)?;
         t.validate()
     }
 }
@@ -104,6 +104,14 @@ pub const OPTIONS: [(&str, &str); 7] = [
     ("width", "width"),
     ("seed", "seed"),
 ];
+
+/// A lab setting's name as a person reads it, from [`OPTIONS`].
+fn label(key: &'static str) -> &'static str {
+    OPTIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, l)| *l)
+}
 
 impl LabConfig {
     /// The lab's set-up from the page's options (JSON; anything left out keeps

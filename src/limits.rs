@@ -71,7 +71,8 @@ pub fn number(v: f64) -> String {
     }
 }
 
-fn written<T: Bound>(v: T) -> String {
+/// A setting's value as a person writes it: f32's own shortest form, not its f64 widening.
+pub fn written<T: Bound>(v: T) -> String {
     if T::WHOLE {
         v.to_string()
     } else {
@@ -113,13 +114,9 @@ impl<T: Bound> Range<T> {
         format!("{kind} from {} to {}", written(self.min), written(self.max))
     }
 
-    pub fn contains(&self, value: T) -> bool {
-        value >= self.min && value <= self.max
-    }
-
     /// `value` within the range, or the error that names `setting`.
     pub fn check(&self, setting: &str, value: T) -> Result<(), SettingError> {
-        if self.contains(value) {
+        if value >= self.min && value <= self.max {
             Ok(())
         } else {
             Err(SettingError::new(setting, self.expected(), written(value)))

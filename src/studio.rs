@@ -149,36 +149,48 @@ pub const SETTINGS: [(&str, &str); 13] = [
 ];
 
 /// The page's own cadences, not the run's settings (how far it trains, how often it keeps a
-/// history frame or measures quality), by the name the page uses, with the name a person reads.
-pub const CADENCES: [(&str, &str); 3] = [
-    ("targetSteps", "target steps"),
-    ("historyEvery", "steps between history frames"),
-    ("measureEvery", "steps between quality measurements"),
+/// history frame or measures quality): the name the page uses, the name a person reads, the
+/// range.
+const CADENCES: [(&str, &str, Range<u64>); 3] = [
+    ("targetSteps", "target steps", LIMITS.target_steps),
+    (
+        "historyEvery",
+        "steps between history frames",
+        LIMITS.history_every,
+    ),
+    (
+        "measureEvery",
+        "steps between quality measurements",
+        LIMITS.measure_every,
+    ),
 ];
 
-/// One of [`CADENCES`] as the page gives it, read against [`LIMITS`].
+/// One of [`CADENCES`] as the page gives it, read against its range.
 pub fn read_cadence(key: &str, value: &Value) -> Result<u64, SettingError> {
-    let l = &LIMITS;
-    let (range, label) = match CADENCES.iter().find(|(k, _)| *k == key) {
-        Some(("targetSteps", label)) => (l.target_steps, *label),
-        Some(("historyEvery", label)) => (l.history_every, *label),
-        Some((_, label)) => (l.measure_every, *label),
-        None => {
-            let names: Vec<&str> = CADENCES.iter().map(|(k, _)| *k).collect();
-            let expected = format!("one of {}", names.join(", "));
-            return Err(SettingError::new(
-                "a studio cadence",
-                expected,
-                format!("“{key}”"),
-            ));
-        }
+    let Some((_, label, range)) = CADENCES.iter().find(|(k, ..)| *k == key) else {
+        let names: Vec<&str> = CADENCES.iter().map(|(k, ..)| *k).collect();
+        let expected = format!("one of {}", names.join(", "));
+        return Err(SettingError::new(
+            "a studio cadence",
+            expected,
+            format!("“{key}”"),
+        ));
     };
     range.read(label, value)
 }
 
-/// A studio set-up, as the page sends it (every field, camelCase; an unknown one is refused).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A studio setting's name as a person reads it, from [`SETTINGS`].
+fn label(key: &'static str) -> &'static str {
+    SETTINGS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, l)| *l)
+}
+
+/// A studio set-up, as the page sends it (every field, camelCase), read by
+/// [`StudioConfig::from_options`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StudioConfig {
     pub preset: Preset,
     pub lr_d: f64,
@@ -221,15 +233,15 @@ impl StudioConfig {
     /// Every setting within [`LIMITS`] (the first one outside is named).
     pub fn validate(&self) -> Result<(), SettingError> {
         let l = &LIMITS;
-        l.lr.check("D learning rate", self.lr_d)?;
-        l.lr.check("G learning rate", self.lr_g)?;
-        l.beta_1.check("Adam β1", self.beta_1)?;
-        l.beta_2.check("Adam β2", self.beta_2)?;
-        l.batch_size.check("batch size", self.batch_size)?;
-        l.d_steps.check("D steps per iteration", self.d_steps)?;
-        l.g_steps.check("G steps per iteration", self.g_steps)?;
-        l.seed.check("seed", self.seed)?;
-        l.ema.check("average decay", self.ema)?;
+        l.lr.check(label("lrD"), self.lr_d)?;
+        l.lr.check(label("lrG"), self.lr_g)?;
+        l.beta_1.check(label("beta1"), self.beta_1)?;
+        l.beta_2.check(label("beta2"), self.beta_2)?;
+        l.batch_size.check(label("batchSize"), self.batch_size)?;
+        l.d_steps.check(label("dSteps"), self.d_steps)?;
+        l.g_steps.check(label("gSteps"), self.g_steps)?;
+        l.seed.check(label("seed"), self.seed)?;
+        l.ema.check(label("ema"), self.ema)?;
         self.train().validate()
     }
 
@@ -242,13 +254,7 @@ impl StudioConfig {
             .ok_or_else(|| SettingError::new("studio settings", "an object", "nothing"))?;
         let nothing = Value::Null;
         // Each setting's name as a person reads it, and its value (nothing when left out).
-        let get = |key: &'static str| -> (&'static str, &Value) {
-            let label = SETTINGS
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or(key, |(_, l)| *l);
-            (label, object.get(key).unwrap_or(&nothing))
-        };
+        let get = |key: &'static str| (label(key), object.get(key).unwrap_or(&nothing));
         let l = &LIMITS;
         let (lr_d, lr_g, beta_1, beta_2) = (get("lrD"), get("lrG"), get("beta1"), get("beta2"));
         let (batch, k, m, seed, ema) = (
@@ -278,7 +284,7 @@ impl StudioConfig {
             })?,
             ema: l.ema.read(ema.0, ema.1)?,
         };
-        config.validate()?;
+        config.train().validate()?; // the run's own checks: each range was read above
         Ok(config)
     }
 
@@ -374,7 +380,7 @@ pub fn restore_run(
         .into());
     }
     let (_, config) = StudioConfig::of_run(model, train);
-    config.validate().map_err(ModelError::from)?;
+    config.validate()?;
     let data = data
         .fit_to(model.image_size)
         .map_err(|e| ModelError::Config(e.to_string()))?;

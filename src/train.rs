@@ -78,11 +78,11 @@ impl Default for TrainConfig {
 }
 
 /// Steps of D or of G per iteration a run may take.
-pub const STEPS: Range<usize> = Range { min: 1, max: 100 };
+const STEPS: Range<usize> = Range { min: 1, max: 100 };
 /// Batch norm needs at least two samples to have a variance.
-pub const BATCH: Range<usize> = Range { min: 2, max: 4096 };
+const BATCH: Range<usize> = Range { min: 2, max: 4096 };
 /// Far past any sensible rate on purpose: the studio shows what divergence is.
-pub const MAX_LR: f64 = 1e30;
+const MAX_LR: f64 = 1e30;
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<(), SettingError> {
@@ -97,30 +97,23 @@ impl TrainConfig {
                 return Err(SettingError::new(name, expected, limits::number(lr)));
             }
         }
-        for (name, beta) in [("Adam β1", self.beta_1), ("Adam β2", self.beta_2)] {
-            if !(0.0..1.0).contains(&beta) {
-                let got = limits::number(beta.into());
-                return Err(SettingError::new(
-                    name,
-                    "a number from 0 up to, not including, 1",
-                    got,
-                ));
-            }
-        }
+        // [0, 1): Adam's betas and the average's decay.
+        let below_one = |name: &str, v: f64, got: String| {
+            let expected = "a number from 0 up to, not including, 1";
+            (0.0..1.0)
+                .contains(&v)
+                .then_some(())
+                .ok_or_else(|| SettingError::new(name, expected, got))
+        };
+        below_one("Adam β1", self.beta_1.into(), limits::written(self.beta_1))?;
+        below_one("Adam β2", self.beta_2.into(), limits::written(self.beta_2))?;
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            let got = limits::number(self.epsilon.into());
+            let got = limits::written(self.epsilon);
             return Err(SettingError::new("Adam ε", "a number above 0", got));
         }
         BATCH.check("batch size", self.batch_size)?;
-        if let Some(decay) = self.ema
-            && !(0.0..1.0).contains(&decay)
-        {
-            let got = limits::number(decay);
-            return Err(SettingError::new(
-                "average decay",
-                "a number from 0 up to, not including, 1",
-                got,
-            ));
+        if let Some(decay) = self.ema {
+            below_one("average decay", decay, limits::written(decay))?;
         }
         Ok(())
     }

@@ -43,9 +43,16 @@ const SPLIT_FROM = 8;
  * @param {string} param
  */
 function workerCount(param) {
+  return forcedWorkers(param) ?? ((navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1);
+}
+
+/**
+ * The worker count the URL's `param` forces: 1 or 2, or null when it forces none.
+ * @param {string} param @returns {1 | 2 | null}
+ */
+export function forcedWorkers(param) {
   const forced = Number(new URLSearchParams(location.search).get(param));
-  if (forced === 1 || forced === 2) return forced;
-  return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+  return forced === 1 || forced === 2 ? forced : null;
 }
 
 // Requests made of any worker and not yet settled (answered, superseded or failed).

@@ -262,6 +262,7 @@ export class LossLab {
 
   drawCharts() {
     const steps = Math.max(10, this.history[0].length);
+    const drawn = String(Math.min(...this.history.map((h) => h.length))); // both runs' steps, for tests
     for (const [key, label, log] of CHARTS) {
       const values = this.history.flatMap((h) => h.map((s) => s[key])).filter(Number.isFinite);
       let lo = Math.min(0, ...values), hi = Math.max(1, ...values);
@@ -270,8 +271,7 @@ export class LossLab {
       RUNS.forEach((run, i) => {
         line(f, this.history[i].map((s, j) => [j + 1, s[key]]), { stroke: run.colour, "stroke-width": 1.5, "data-run": run.cost });
       });
-      // The steps both runs have drawn, for tests.
-      $(`chart-${key}`).dataset.steps = String(Math.min(...this.history.map((h) => h.length)));
+      $(`chart-${key}`).dataset.steps = drawn;
     }
   }
 

@@ -3,7 +3,7 @@
 // panels together. The URL holds the model and z (#model=…&z=…), so a copied link reproduces
 // the image; ?backend=auto|webgpu|cpu forces where the model runs.
 
-import { BACKENDS, Core } from "./core.js";
+import { BACKENDS, Core, forcedWorkers } from "./core.js";
 import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
@@ -87,7 +87,7 @@ function backendWanted() {
 // page then chooses as it would without it.
 function workerCountProblems() {
   const params = new URLSearchParams(location.search);
-  return ["labWorkers", "generationWorkers"].filter((p) => params.has(p) && !["1", "2"].includes(params.get(p)))
+  return ["labWorkers", "generationWorkers"].filter((p) => params.has(p) && forcedWorkers(p) === null)
     .map((p) => `${p} in the URL must be 1 or 2; got “${params.get(p)}”: the page chooses instead.`);
 }
 

@@ -53,7 +53,7 @@ export class StudioSettings {
   // when it throws.
   settings() {
     const o = {};
-    for (const [id, key] of NUMBERS) o[key] = this.#number(id);
+    for (const [id, key] of NUMBERS) o[key] = numberOrText($(id).value);
     for (const [id, key] of CHOICES) o[key] = $(id).value;
     o.augment = Object.fromEntries(AUGMENTS.map((key) => [key, $(`studio-aug-${key}`).checked]));
     this.maths.validateStudioOptions(o);
@@ -63,12 +63,7 @@ export class StudioSettings {
   /** A whole number from a cadence control, read by the core within its limits. */
   cadence(id) {
     const [, key] = CADENCES.find(([i]) => i === id);
-    return this.maths.readStudioCadence(key, this.#number(id));
-  }
-
-  // The number a control holds, or its text for the core to refuse by name.
-  #number(id) {
-    return numberOrText($(id).value);
+    return this.maths.readStudioCadence(key, numberOrText($(id).value));
   }
 
   #warn() {
@@ -102,15 +97,9 @@ export class StudioSettings {
     if (recipe.problems.length) return refused(recipe.problems.join("; "));
     try {
       this.maths.validateStudioOptions(recipe.options);
+      if (recipe.target !== null) this.maths.readStudioCadence("targetSteps", recipe.target);
     } catch (e) {
       return refused(e.message);
-    }
-    if (recipe.target !== null) {
-      try {
-        this.maths.readStudioCadence("targetSteps", recipe.target);
-      } catch (e) {
-        return refused(e.message);
-      }
     }
     const shipped = [...$("studio-dataset").options].map((o) => o.value).filter((v) => !v.startsWith("own-"));
     if (recipe.dataset !== null && recipe.dataset !== "own" && !shipped.includes(recipe.dataset)) {

@@ -22,6 +22,7 @@ export const MODES = {
 const PLOT_WIDTH = 206; // pixels for one unit across, at most (the svg adds the margins)
 const MAX_HEIGHT = 560; // a taller equal-scale range narrows the plot instead
 const MAX_RANGE = 1e6; // the furthest a range may reach up or down (a cost of 1e6 is off any run)
+const within = (range) => range.every((v) => Math.abs(v) <= MAX_RANGE); // false for NaN
 const $ = (id) => document.getElementById(id);
 
 export class TheoryPlot {
@@ -53,7 +54,7 @@ export class TheoryPlot {
   // increasing and within ±MAX_RANGE (past it a span is no longer a finite number), leaving
   // the plot as it was.
   setRange(range) {
-    if (range !== null && !(range.every((v) => Math.abs(v) <= MAX_RANGE) && range[0] < range[1])) {
+    if (range !== null && !(within(range) && range[0] < range[1])) {
       throw new Error(`The plot's range must go up from one number to a larger one, each from −${MAX_RANGE.toExponential()} to ${MAX_RANGE.toExponential()}; got ${range.join(" to ")}.`);
     }
     if (range === null) this.ranges.delete(this.view());
@@ -90,7 +91,7 @@ export class TheoryPlot {
     const [y0, y1] = this.range();
     if (!Number.isFinite(at) || !f) return;
     const next = [at - (at - y0) * k, at + (y1 - at) * k];
-    if (next.every((v) => Math.abs(v) <= MAX_RANGE)) this.setRange(next); // else zoomed out as far as it goes
+    if (within(next)) this.setRange(next); // else zoomed out as far as it goes
   }
 
   // Dragging pans the vertical range.
@@ -99,9 +100,8 @@ export class TheoryPlot {
     const [y0, y1] = this.range();
     const move = (m) => {
       const shift = start - this.#valueAt(m.clientY, [y0, y1]);
-      if (Number.isFinite(shift) && Math.abs(y0 + shift) <= MAX_RANGE && Math.abs(y1 + shift) <= MAX_RANGE) {
-        this.setRange([y0 + shift, y1 + shift]);
-      }
+      const next = [y0 + shift, y1 + shift];
+      if (within(next)) this.setRange(next);
     };
     const up = () => {
       removeEventListener("pointermove", move);

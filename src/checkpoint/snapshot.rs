@@ -238,7 +238,7 @@ impl RunSnapshot {
     fn contents(&self) -> Result<Contents, CheckpointError> {
         let RunState { model, config, .. } = &self.state;
         model.validate()?;
-        config.validate().map_err(crate::model::ModelError::from)?;
+        config.validate()?;
         let meta = metadata(&self.bytes)?;
         let g_specs = model.generator_tensors();
         let d_specs = model.discriminator_tensors();

@@ -106,11 +106,13 @@ fn the_page_settings_are_camel_case_and_an_unknown_one_is_refused() {
     assert!(json.get("lrD").is_some() && json.get("batchSize").is_some());
     assert_eq!(json["ema"], 0.0);
     assert_eq!(json["augment"]["colour"], false);
+    assert_eq!(
+        StudioConfig::from_options(&json),
+        Ok(StudioConfig::default())
+    );
     json["learningRate"] = 0.1.into();
-    let e = serde_json::from_value::<StudioConfig>(json)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("learningRate"), "{e}");
+    let e = StudioConfig::from_options(&json).unwrap_err().to_string();
+    assert!(e.contains("an unknown setting “learningRate”"), "{e}");
 }
 
 #[test]
