@@ -105,12 +105,13 @@ pub const OPTIONS: [(&str, &str); 7] = [
     ("seed", "seed"),
 ];
 
-/// A lab setting's name as a person reads it, from [`OPTIONS`].
-fn label(key: &'static str) -> &'static str {
+/// A lab setting's name as a person reads it, from [`OPTIONS`] (every key the lab reads is
+/// there).
+fn label(key: &str) -> &'static str {
     OPTIONS
         .iter()
         .find(|(k, _)| *k == key)
-        .map_or(key, |(_, l)| *l)
+        .map_or("", |(_, l)| *l)
 }
 
 impl LabConfig {
@@ -126,10 +127,7 @@ impl LabConfig {
         };
         let (t, l) = (&mut config.train, &LIMITS);
         for (key, value) in object {
-            let label = OPTIONS
-                .iter()
-                .find(|(k, _)| *k == key.as_str())
-                .map_or("", |(_, l)| *l);
+            let label = label(key);
             match key.as_str() {
                 "lr" => {
                     let lr = l.lr.read(label, value)?;
@@ -143,7 +141,7 @@ impl LabConfig {
                 _ => t.seed = limits::SEED.read(label, value)?,
             }
         }
-        config.validate()?;
+        config.train.validate()?; // the run's own checks: each range was read above
         Ok(config)
     }
 }
