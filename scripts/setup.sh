@@ -42,10 +42,12 @@ need_web_tools() {
 
 need_chromium() {
   # Debian's Chromium (and its chromedriver for wasm-bindgen-test); never a downloaded browser.
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  # Xvfb: the one browser test that needs a real window (a minimised, so hidden, tab: headless
+  # Chromium treats every page as visible).
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v Xvfb >/dev/null; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get install -y chromium chromium-driver ||
-      { $sudo apt-get update && $sudo apt-get install -y chromium chromium-driver; }
+    $sudo apt-get install -y chromium chromium-driver xvfb ||
+      { $sudo apt-get update && $sudo apt-get install -y chromium chromium-driver xvfb; }
   fi
 }

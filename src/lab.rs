@@ -23,6 +23,7 @@ pub const COSTS: [GeneratorCost; 2] = [GeneratorCost::Saturating, GeneratorCost:
 /// What the lab accepts: the one definition the CLI, the page's controls and its checks read.
 /// Tighter than a training run's own limits, because a tab's wasm memory is small and running
 /// out of it aborts the module.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabLimits {

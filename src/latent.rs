@@ -14,6 +14,7 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 /// The distribution z is drawn from.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Prior {

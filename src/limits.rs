@@ -97,6 +97,7 @@ pub fn describe(value: &Value) -> String {
 }
 
 /// An inclusive range a setting must lie in.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Range<T> {
     pub min: T,

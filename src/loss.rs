@@ -11,6 +11,7 @@ use burn::tensor::activation::softplus;
 use serde::{Deserialize, Serialize};
 
 /// Which cost the generator minimises.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GeneratorCost {

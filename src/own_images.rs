@@ -260,6 +260,7 @@ pub fn placement(width: u32, height: u32, size: u32, fit: Fit) -> Placement {
 }
 
 /// One rejected file, by name.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rejected {
     pub name: String,

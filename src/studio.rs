@@ -19,6 +19,7 @@ use crate::train::{Augment, TrainConfig, Trainer};
 pub const LATENT: usize = 100;
 
 /// An architecture the studio offers. Each is a [`ModelConfig`] with the dataset's channels.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Preset {
     #[serde(rename = "tiny-28")]
@@ -189,6 +190,7 @@ fn label(key: &'static str) -> &'static str {
 
 /// A studio set-up, as the page sends it (every field, camelCase), read by
 /// [`StudioConfig::from_options`].
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StudioConfig {

@@ -153,41 +153,41 @@ const OPS = {
     return { count: datasets.get(name).count };
   },
 
-  headStart({ name, options }) {
+  labHeadStart({ name, options }) {
     clearLab();
     head = core.LabHeadStart.create(must(engine, "choose a backend"), must(datasets.get(name), `send the ${name} images`), options);
     return { remaining: head.advance(0) };
   },
 
-  advance({ steps }) {
+  labAdvance({ steps }) {
     return { remaining: must(head, "start the head start").advance(steps) };
   },
 
-  async handOver() {
+  async labHandOver() {
     const bytes = await must(head, "start the head start").handOver();
     head = replace(head, null);
     return bytes;
   },
 
-  restoreRun({ name, snapshot, cost }) {
+  labRestore({ name, snapshot, cost }) {
     const run = core.LabRun.restore(must(engine, "choose a backend"), must(datasets.get(name), `send the ${name} images`), snapshot, cost);
     runs.set(cost, replace(runs.get(cost), run));
     return { iteration: run.iteration, imageSize: run.imageSize };
   },
 
-  step({ cost }) {
+  labStep({ cost }) {
     return must(runs.get(cost), `restore the ${cost} run`).step();
   },
 
-  samples({ cost }) {
+  labSamples({ cost }) {
     return must(runs.get(cost), `restore the ${cost} run`).samples();
   },
 
-  snapshotRun({ cost }) {
+  labSnapshot({ cost }) {
     return must(runs.get(cost), `restore the ${cost} run`).snapshot();
   },
 
-  clearLab() {
+  labClear() {
     clearLab();
     return {};
   },
@@ -208,6 +208,30 @@ const OPS = {
 
   studioStep() {
     return must(studio, "start a studio run").step();
+  },
+
+  // Steps the run back to back, up to `steps` of them or until `budgetMs` has passed (so a
+  // pause waits at most that long), and answers every step's statistics. The worker drives the
+  // loop: a hidden page's timers and animation frames are throttled, a worker is not. It stops
+  // early at a step whose numbers are not finite (the page rolls back there) or when a newer
+  // run has replaced this one.
+  async studioTrain({ steps, budgetMs }) {
+    const run = must(studio, "start a studio run");
+    const done = [];
+    const began = performance.now();
+    while (done.length < steps && run === studio) {
+      let stats;
+      try {
+        stats = await run.step();
+      } catch (e) {
+        if (!done.length) throw e;
+        break; // the steps done are answered; the next request meets the error
+      }
+      done.push(stats);
+      const finite = Object.values(stats).every((v) => typeof v !== "number" || Number.isFinite(v));
+      if (!finite || performance.now() - began >= budgetMs) break;
+    }
+    return done;
   },
 
   studioSamples() {
@@ -237,7 +261,7 @@ const OPS = {
   // this worker's dataset `name` (from its content) from then on; what could not be used is
   // listed, and a set with nothing usable is an answer with a problem, not an error, so that
   // the list still reaches the page.
-  async gatherImages({ files, names, size, fit }) {
+  async studioGather({ files, names, size, fit }) {
     const gatherer = new core.OwnImageGatherer(size, fit);
     try {
       const { headBytes, tailBytes } = core.ownImageLimits();
@@ -317,7 +341,8 @@ self.addEventListener("message", async (/** @type {MessageEvent<Request>} */ { d
     self.postMessage({ id, ok: true, value }, transferables(value));
   } catch (e) {
     const fatal = e instanceof WebAssembly.RuntimeError;
-    self.postMessage({ id, ok: false, error: e?.message ?? String(e), fatal });
+    // The error's name is its kind (src/web/lib.rs, ErrorKind): the page tells errors apart by it.
+    self.postMessage({ id, ok: false, error: e?.message ?? String(e), kind: e?.name ?? "Error", fatal });
     if (fatal) self.close();
   }
 });

@@ -28,7 +28,7 @@ import { probeWebGpu } from "./backend.js";
 export const BACKENDS = ["auto", "webgpu", "cpu"];
 
 // The core's pure functions the page may call directly (no device, no model).
-const MATHS = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
+const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
   "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits", "readSeed", "readStudioCadence"];
@@ -139,7 +139,7 @@ class CoreWorker {
     if (!request) return;
     this.pending.delete(data.id);
     if (data.ok) request.resolve(data.value);
-    else request.reject(new Error(data.error));
+    else request.reject(Object.assign(new Error(data.error), { kind: data.kind }));
   }
 
   #send(op, args, transfer = []) {
@@ -237,8 +237,9 @@ export class Core extends EventTarget {
     this.files = files;
     /** @type {Record<Kind, Promise<WebAssembly.Module> | null>} each compiled once, when first needed */
     this.modules = { cpu: Promise.resolve(cpu), webgpu: null };
-    /** The core's pure functions, called synchronously on this thread. */
-    this.maths = Object.fromEntries(MATHS.map((name) => [name, bindings[name]]));
+    /** The core's pure functions (latent maths, cost curves, limits and validators), called
+     *  synchronously on this thread. */
+    this.pure = Object.fromEntries(PURE.map((name) => [name, bindings[name]]));
     /** @type {Backend | null} */
     this.backend = null;
     this.weights = null;
@@ -427,16 +428,16 @@ class LabClient {
   async headStart(name, bytes, options) {
     const [first] = await this.core.labWorkersReady();
     await first.dataset(name, bytes);
-    return first.call("headStart", { name, options });
+    return first.call("labHeadStart", { name, options });
   }
 
   advance(steps) {
-    return this.core.labWorkers[0].call("advance", { steps });
+    return this.core.labWorkers[0].call("labAdvance", { steps });
   }
 
   /** The head start's state as snapshot bytes, taken once. */
   handOver() {
-    return this.core.labWorkers[0].call("handOver", {});
+    return this.core.labWorkers[0].call("labHandOver", {});
   }
 
   /** `cost`'s run, in its worker, from snapshot bytes. */
@@ -444,23 +445,23 @@ class LabClient {
     await this.core.labWorkersReady();
     const worker = this.worker(cost);
     await worker.dataset(name, bytes);
-    return worker.call("restoreRun", { name, snapshot, cost });
+    return worker.call("labRestore", { name, snapshot, cost });
   }
 
   step(cost) {
-    return this.worker(cost).call("step", { cost });
+    return this.worker(cost).call("labStep", { cost });
   }
 
   samples(cost) {
-    return this.worker(cost).call("samples", { cost });
+    return this.worker(cost).call("labSamples", { cost });
   }
 
   snapshot(cost) {
-    return this.worker(cost).call("snapshotRun", { cost });
+    return this.worker(cost).call("labSnapshot", { cost });
   }
 
   async clear() {
-    await Promise.all(this.core.labWorkers.map((w) => w.call("clearLab", {})));
+    await Promise.all(this.core.labWorkers.map((w) => w.call("labClear", {})));
   }
 }
 
@@ -500,6 +501,11 @@ class StudioClient {
     return (await this.ready()).call("studioStep", {});
   }
 
+  /** Up to `steps` steps run by the worker back to back, for at most about `budgetMs`. */
+  async train(steps, budgetMs) {
+    return (await this.ready()).call("studioTrain", { steps, budgetMs });
+  }
+
   async samples() {
     return (await this.ready()).call("studioSamples", {});
   }
@@ -532,7 +538,7 @@ class StudioClient {
    */
   async gather(files, names, size, fit) {
     const worker = await this.ready();
-    const value = await worker.call("gatherImages", { files, names, size, fit });
+    const value = await worker.call("studioGather", { files, names, size, fit });
     if (value.name) worker.datasets.add(value.name);
     return value;
   }

@@ -38,7 +38,7 @@ export class GridPanel {
   async refresh() {
     try {
       const model = this.model;
-      const z = this.core.maths.sampleLatent(this.prior, SIDE * SIDE, this.dim, this.seed);
+      const z = this.core.pure.sampleLatent(this.prior, SIDE * SIDE, this.dim, this.seed);
       const seed = this.seed;
       const rgba = await this.core.generate(z, "grid");
       if (rgba === null || model !== this.model) return; // superseded, or the model changed

@@ -6,8 +6,8 @@ import { recordWebm, scaled } from "./export.js";
 const PERIOD_MS = 3000; // A to B
 
 export class InterpolationPanel {
-  constructor(maths, { getZ, setZ, sampleCanvas, onError }) {
-    Object.assign(this, { wasm: maths, getZ, setZ, sampleCanvas, onError });
+  constructor(pure, { getZ, setZ, sampleCanvas, onError }) {
+    Object.assign(this, { wasm: pure, getZ, setZ, sampleCanvas, onError });
     this.playing = false;
     this.t = 0;
     this.direction = 1;

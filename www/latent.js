@@ -4,8 +4,8 @@
 import { numberOrText } from "./fields.js";
 
 export class LatentPanel {
-  constructor(maths, { onChange, onMessage }) {
-    this.wasm = maths;
+  constructor(pure, { onChange, onMessage }) {
+    this.wasm = pure;
     this.onChange = onChange;
     this.onMessage = onMessage;
     this.fieldset = document.getElementById("sliders");

@@ -5,7 +5,7 @@
 // dies costs at most those steps.
 
 import { numberOrText } from "./fields.js";
-import { frame, line, throttled } from "./plot.js";
+import { frame, line, readout, throttled } from "./plot.js";
 import { imageAt } from "./render.js";
 import { RUNS, TheoryPlot } from "./theory.js";
 import { WorkerLost } from "./core.js";
@@ -29,7 +29,7 @@ const $ = (id) => document.getElementById(id);
 
 export class LossLab {
   constructor(core, { fetchBytes, onError, onMessage }) {
-    Object.assign(this, { core, maths: core.maths, fetchBytes, onError, onMessage });
+    Object.assign(this, { core, pure: core.pure, fetchBytes, onError, onMessage });
     this.bytes = new Map();
     this.epoch = 0; // a new build or restore overtakes whatever was in flight
     this.loop = 0;
@@ -37,12 +37,12 @@ export class LossLab {
     this.saved = null; // { dataset, runs: [{ iteration, bytes }] }, one per run, in RUNS order
     this.history = [[], []];
     this.running = false;
-    const defaults = this.maths.labDefaults();
-    const limits = this.maths.labLimits();
+    const defaults = this.pure.labDefaults();
+    const limits = this.pure.labLimits();
     for (const [id, key] of INPUTS) {
       Object.assign($(id), { min: limits[key].min, max: limits[key].max, value: defaults[key] });
     }
-    this.theory = new TheoryPlot(this.maths, {
+    this.theory = new TheoryPlot(this.pure, {
       onError,
       batches: () => this.history.map((h) => h.at(-1)?.dFakeBatch.filter(Number.isFinite)), // a diverged run has NaN
     });
@@ -57,6 +57,7 @@ export class LossLab {
       if (e.detail.role.startsWith("lab")) this.#guard(() => this.#recover());
     });
     this.theory.draw();
+    readout($("lab-charts"), $("lab-readout"));
     this.drawCharts();
   }
 
@@ -66,7 +67,7 @@ export class LossLab {
   options() {
     // The core names a bad value, its setting and the range (text that is no number included).
     const o = Object.fromEntries(INPUTS.map(([id, key]) => [key, numberOrText($(id).value)]));
-    this.maths.validateLabOptions(o);
+    this.pure.validateLabOptions(o);
     return o;
   }
 
@@ -171,6 +172,7 @@ export class LossLab {
     this.#showStep();
     this.#status("Not started");
     this.drawCharts();
+    $("lab-grids").dataset.empty = "true"; // the old runs' samples are gone with them
     this.theory.draw();
   }
 
@@ -269,10 +271,11 @@ export class LossLab {
       if (log) [lo, hi] = [Math.min(1e-3, ...values), Math.max(1, ...values)];
       const f = frame($(`chart-${key}`), { x: [0, steps], y: [lo, hi], log, yLabel: label, xLabel: "step", ticks: 2 });
       RUNS.forEach((run, i) => {
-        line(f, this.history[i].map((s, j) => [j + 1, s[key]]), { stroke: run.colour, "stroke-width": 1.5, "data-run": run.cost });
+        line(f, this.history[i].map((s, j) => [j + 1, s[key]]), { stroke: run.colour, "stroke-width": 1.5, "data-run": run.cost }, label);
       });
       $(`chart-${key}`).dataset.steps = drawn;
     }
+    $("lab-charts").dataset.empty = String(this.history.every((h) => h.length === 0));
   }
 
   async drawSamples() {
@@ -286,6 +289,7 @@ export class LossLab {
       const ctx = canvas.getContext("2d");
       for (let i = 0; i < 16; i++) ctx.putImageData(imageAt(grids[r], size, i), (i % 4) * size, Math.floor(i / 4) * size);
     });
+    $("lab-grids").dataset.empty = "false";
   }
 
   async #guard(task) {

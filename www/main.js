@@ -1,4 +1,4 @@
-// Boots the page: starts the core (www/core.js: a main-thread instance for the pure maths, Web
+// Boots the page: starts the core (www/core.js: a main-thread instance for the pure functions, Web
 // Workers for the models), picks a backend, loads the model named in the URL hash and wires the
 // panels together. The URL holds the model and z (#model=…&z=…), so a copied link reproduces
 // the image; ?backend=auto|webgpu|cpu forces where the model runs.
@@ -12,6 +12,7 @@ import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
 import { Studio } from "./studio.js";
 import { localModels } from "./store.js";
+import { currentView, sameState, showView, viewOf, withView } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,6 +73,10 @@ function readHash(models, hash = location.hash) {
 function showRecipe(hash) {
   const result = studio.applyRecipe(hash);
   if (!result) return false;
+  showView("studio");
+  // The link has done its work: the hash goes back to the page's own, so a later Back, view
+  // change or reload does not apply the recipe again over what the person has since changed.
+  if (state.model) history.replaceState(null, "", withView(explorerHash(), "studio"));
   if (result.ok) showBanner(result.text);
   else addError(result.text);
   return true;
@@ -103,13 +108,26 @@ function stop(message) {
 async function readManifest() {
   const response = await fetch("weights/models.json");
   if (!response.ok) throw new Error(`weights/models.json answered ${response.status} ${response.statusText}`.trim());
-  return maths.readManifest(await response.text());
+  return pure.readManifest(await response.text());
 }
 
 const startHash = location.hash; // the page writes its own hash once it draws
+showView(viewOf(startHash) ?? "explore");
+// The views' links move between views without loading anything; Back and Forward return.
+for (const a of document.querySelectorAll("a[data-view]")) {
+  a.addEventListener("click", (e) => {
+    e.preventDefault();
+    const view = a.dataset.view;
+    // The entry is marked as a view's: going back to it changes the view, never the explorer.
+    if (view !== currentView()) history.pushState({ view }, "", withView(location.hash, view));
+    showView(view);
+    document.querySelector(`#view-${view} h2`)?.focus({ preventScroll: true });
+  });
+}
+addEventListener("popstate", () => showView(viewOf(location.hash) ?? "explore"));
 progress("Loading the Rust core…");
 const core = await Core.start().catch((e) => stop(`The model cannot run here: ${e.message}.`));
-const { maths } = core;
+const { pure } = core;
 // A page told to use WebGPU compiles that module while the models and weights load.
 if (backendWanted().want === "webgpu") core.module("webgpu").catch(() => {}); // selectBackend reports a failure
 const manifest = await readManifest()
@@ -127,12 +145,12 @@ const renderer = new Renderer($("sample"), core, {
   },
   onError: (e) => showError(`Generation failed: ${e.message}`),
 });
-const latent = new LatentPanel(maths, { onChange: (z) => renderer.request(z), onMessage: showError });
+const latent = new LatentPanel(pure, { onChange: (z) => renderer.request(z), onMessage: showError });
 const grid = new GridPanel(core, {
   onPick: (z) => latent.set(z),
   onError: (e) => showError(`The grid failed: ${e.message}`),
 });
-const interpolation = new InterpolationPanel(maths, {
+const interpolation = new InterpolationPanel(pure, {
   getZ: () => latent.z, setZ: (z) => latent.set(z), sampleCanvas: $("sample"),
   onError: (e) => showError(e.message),
 });
@@ -160,8 +178,9 @@ const studio = new Studio(core, {
   onExplore: (model) => guarded(async () => {
     showError("");
     addModel(model);
+    history.pushState({ view: "explore" }, "", withView(location.hash, "explore"));
+    showView("explore");
     await activate(model, state.want);
-    $("latent-panel").scrollIntoView();
   }),
 });
 
@@ -190,7 +209,7 @@ core.addEventListener("device-lost", (e) => {
   guarded(async () => {
     lab.detach();
     const studioWasRunning = await studio.detach({ deviceLost: true });
-    await activate(state.model, "cpu", maths.encodeLatent(latent.z));
+    await activate(state.model, "cpu", pure.encodeLatent(latent.z));
     $("backend-choice").value = "cpu";
     showBanner(`WebGPU lost its device (${why}); the page goes on on the CPU backend`
       + (studio.saved ? `, and the studio's run from its snapshot at step ${studio.saved.iteration}.` : "."));
@@ -199,11 +218,15 @@ core.addEventListener("device-lost", (e) => {
   }).finally(() => { deviceLost = false; });
 });
 
+// What the explorer shows, as its link (which names no view: it opens the explorer).
+function explorerHash() {
+  return `#model=${state.model.id}&z=${pure.encodeLatent(latent.z)}`;
+}
+
 function writeHash() {
   if (pendingLink !== null) return; // a pasted link is waiting to load: it must not be overwritten
-  const hash = `#model=${state.model.id}&z=${maths.encodeLatent(latent.z)}`;
-  history.replaceState(null, "", hash);
-  $("share").href = hash;
+  history.replaceState(history.state, "", withView(explorerHash(), currentView()));
+  $("share").href = explorerHash();
 }
 
 async function weightsOf(model) {
@@ -236,12 +259,12 @@ async function activate(model, want, code) {
   let z;
   if (code) {
     try {
-      z = maths.decodeLatent(code, info.latent);
+      z = pure.decodeLatent(code, info.latent);
     } catch (e) {
       addError(`This link's latent code could not be read (${e.message}). Showing the default sample instead.`);
     }
   }
-  z ??= maths.sampleLatent(model.prior, 1, info.latent, latent.seed());
+  z ??= pure.sampleLatent(model.prior, 1, info.latent, latent.seed());
   latent.set(z);
   interpolation.configure(model.prior, info.latent, latent.seed());
   grid.configure(model.prior, info.latent, info);
@@ -311,7 +334,7 @@ async function switchBackend(want) {
   showError("");
   lab.detach();
   const studioWasRunning = await studio.detach();
-  await activate(state.model, want, maths.encodeLatent(latent.z));
+  await activate(state.model, want, pure.encodeLatent(latent.z));
   if (studioWasRunning) studio.start();
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
@@ -323,7 +346,15 @@ $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8)
 // A storm of them queues one load, of the newest link when its turn comes; until then the
 // page does not write its own hash over it (pendingLink, above).
 addEventListener("hashchange", (e) => {
-  if (showRecipe(new URL(e.newURL).hash)) return;
+  const next = new URL(e.newURL).hash;
+  showView(viewOf(next) ?? (viewOf(new URL(e.oldURL).hash) ? "explore" : currentView()));
+  if (showRecipe(next)) return;
+  // Back or Forward to a view's entry changes the view only (its z may be older than the
+  // explorer's); so does a link that names only a view (#lab), or the state already shown.
+  const names = next.replace(/^#/, "").split("&").some((p) => /^(model|z)=/.test(p));
+  const shown = state.model !== null && pendingLink === null && sameState(next, explorerHash());
+  if (history.state?.view && state.model) history.replaceState(history.state, "", withView(explorerHash(), currentView()));
+  if (history.state?.view || !names || shown) return;
   const queued = pendingLink !== null;
   pendingLink = new URL(e.newURL).hash;
   if (queued) return;
@@ -344,7 +375,7 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
     showBanner("Drawn on the CPU backend while WebGPU is looked for…");
   });
   await guarded(async () => {
-    if (state.model) await activate(state.model, "auto", maths.encodeLatent(latent.z));
+    if (state.model) await activate(state.model, "auto", pure.encodeLatent(latent.z));
   });
 } else {
   await guarded(() => activate(first, backend.want, hash.code));

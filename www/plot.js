@@ -126,7 +126,9 @@ export function line(f, points, attrs, label = "value") {
     d += `${open ? "L" : "M"}${f.x(u).toFixed(2)},${f.y(v).toFixed(2)}`;
     open = true;
   }
-  const path = el("path", { d, fill: "none", ...attrs }, f.marks);
+  const path = el("path", { d, fill: "none", ...attrs, "data-label": label }, f.marks);
+  const last = points.findLast(([, v]) => Number.isFinite(v));
+  if (last) Object.assign(path.dataset, { lastU: last[0], lastV: last[1] });
   // The markers stay on top, unclipped (they sit on the edge).
   g.remove();
   if (g.childNodes.length) {
@@ -171,4 +173,43 @@ export function throttled(draw, ms) {
       draw();
     }), Math.max(0, drawnAt + ms - performance.now()));
   };
+}
+
+// What is off a plot, in words: per series, how many values lie above or below it and the
+// furthest of them (what the edge markers say on hover, for a keyboard or a screen reader).
+export function offScale(svg) {
+  const groups = new Map();
+  for (const mark of svg.querySelectorAll("[data-off-scale]")) {
+    const label = mark.querySelector("title")?.textContent.split(": ")[0] ?? "value";
+    const key = `${label}|${mark.dataset.offScale}`;
+    const v = Number(mark.dataset.value);
+    const g = groups.get(key) ?? { label, where: mark.dataset.offScale, count: 0, far: v };
+    g.count++;
+    // The furthest: the largest above (NaN, drawn above, counts as furthest), the smallest below.
+    if (!Number.isNaN(g.far) && (g.where === "above" ? Number.isNaN(v) || v > g.far : v < g.far)) g.far = v;
+    groups.set(key, g);
+  }
+  if (!groups.size) return "Nothing is off the plot.";
+  return `Off the plot: ${[...groups.values()].map((g) =>
+    `${g.count} ${g.label} ${g.where} it (furthest ${fmtValue(g.far)})`).join("; ")}.`;
+}
+
+// A chart in words: its name, each line's latest value, and what is off the plot.
+export function describe(svg) {
+  const lines = [...svg.querySelectorAll("path[data-last-v]")].map((p) =>
+    `${p.dataset.label}${p.dataset.run ? ` (${p.dataset.run.replace("_", "-")})` : ""} ${fmtValue(Number(p.dataset.lastV))} at ${Number(p.dataset.lastU)}`);
+  const name = svg.getAttribute("aria-label");
+  return `${name}: ${lines.length ? lines.join(", ") : "nothing drawn yet"}. ${offScale(svg)}`;
+}
+
+// Hovering or focusing a chart in `charts` shows it in words in `output`: the hover readout,
+// reachable by keyboard too (each chart takes the focus).
+export function readout(charts, output) {
+  const show = (e) => {
+    const svg = e.target.closest?.("svg");
+    if (svg && charts.contains(svg)) output.textContent = describe(svg);
+  };
+  for (const svg of charts.querySelectorAll("svg")) svg.setAttribute("tabindex", "0");
+  charts.addEventListener("focusin", show);
+  charts.addEventListener("mouseover", show);
 }

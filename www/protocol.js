@@ -1,7 +1,10 @@
 // @ts-check
 // The messages between the facade (www/core.js) and a core worker (www/core-worker.js), as
 // JSDoc types: `npm run check-types` checks both files against them and against wasm-bindgen's
-// generated declarations of the core. Nothing here runs.
+// generated declarations of the core ("gan-core"). The payloads the core makes (statistics,
+// measurements, limits, a run's info) are not written here: their types are derived from the
+// Rust structs themselves (tsify, the core's `typescript` feature) into those declarations,
+// and imported below. Nothing here runs.
 
 /**
  * @typedef {"generation" | "generation-1" | "studio" | `lab-${number}`} Role
@@ -10,9 +13,7 @@
  */
 
 /**
- * @typedef {{ min: number, max: number }} Range
- * @typedef {{ lr: Range, headStart: Range, dSteps: Range, gSteps: Range, batchSize: Range,
- *   width: Range }} LabLimits
+ * @typedef {import("gan-core").LabLimits} LabLimits
  * A setting where a number belongs holds the number, or the text typed there (www/fields.js),
  * which the core refuses by name.
  * @typedef {number | string} Typed
@@ -23,24 +24,19 @@
  * @typedef {{ preset: string, lrD: Typed, lrG: Typed, beta1: Typed, beta2: Typed,
  *   batchSize: Typed, dSteps: Typed, gSteps: Typed, cost: string, prior: string,
  *   seed: Typed, augment: Augment, ema: Typed }} StudioOptions
- * @typedef {{ iteration: number, preset: string | null, config: StudioOptions,
- *   imageSize: number, channels: number, gWidth: number, dWidth: number }} StudioInfo
+ * @typedef {import("gan-core").RunInfo} StudioInfo
  * @typedef {"webgpu" | "cpu"} Backend
  */
 
 /**
- * One iteration's statistics (the core's IterationStats, camelCase).
- * @typedef {{ iteration: number, dLoss: number, gCost: number, dReal: number,
- *   dFakeBefore: number, dFakeAfter: number, gGradNorm: number, dFakeBatch: number[] }} IterationStats
- */
-
-/**
- * A quality measurement (the core's metrics::Measured, camelCase).
- * @typedef {{ classifierScore: number, frechetDistance: number, floor: number, samples: number,
- *   effectiveClasses: number, sharpness: number, classShares: number[] }} Measured
- * One's own images gathered: the set's name and idx bytes, or null and the problem.
- * @typedef {{ name: string | null, problem: string | null, idx: Uint8Array | null, count: number,
- *   channels: number, size: number, rejected: { name: string, reason: string }[] }} Gathered
+ * One iteration's statistics (train::IterationStats) and a quality measurement
+ * (metrics::Measured), as the core declares them.
+ * @typedef {import("gan-core").IterationStats} IterationStats
+ * @typedef {import("gan-core").Measured} Measured
+ * One's own images gathered: what the core's gatherer says of the set (its size and the
+ * files it could not use), with the set's name and idx bytes, or null and the problem.
+ * @typedef {{ name: string | null, problem: string | null, idx: Uint8Array | null }
+ *   & import("gan-core").GatheredSet} Gathered
  */
 
 /**
@@ -57,22 +53,23 @@
  *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],
  *   generate: [{ z: Float32Array }, Uint8ClampedArray],
  *   dataset: [{ name: string, bytes: Uint8Array }, { count: number }],
- *   headStart: [{ name: string, options: LabOptions }, { remaining: number }],
- *   advance: [{ steps: number }, { remaining: number }],
- *   handOver: [{}, Uint8Array],
- *   restoreRun: [{ name: string, snapshot: Uint8Array, cost: LabCost }, { iteration: number, imageSize: number }],
- *   step: [{ cost: LabCost }, IterationStats],
- *   samples: [{ cost: LabCost }, Uint8ClampedArray],
- *   snapshotRun: [{ cost: LabCost }, Uint8Array],
- *   clearLab: [{}, {}],
+ *   labHeadStart: [{ name: string, options: LabOptions }, { remaining: number }],
+ *   labAdvance: [{ steps: number }, { remaining: number }],
+ *   labHandOver: [{}, Uint8Array],
+ *   labRestore: [{ name: string, snapshot: Uint8Array, cost: LabCost }, { iteration: number, imageSize: number }],
+ *   labStep: [{ cost: LabCost }, IterationStats],
+ *   labSamples: [{ cost: LabCost }, Uint8ClampedArray],
+ *   labSnapshot: [{ cost: LabCost }, Uint8Array],
+ *   labClear: [{}, {}],
  *   studioCreate: [{ name: string, options: StudioOptions }, StudioInfo],
  *   studioRestore: [{ name: string, snapshot: Uint8Array }, StudioInfo],
  *   studioStep: [{}, IterationStats],
+ *   studioTrain: [{ steps: number, budgetMs: number }, IterationStats[]],
  *   studioSamples: [{}, Uint8ClampedArray],
  *   studioSnapshot: [{}, Uint8Array],
  *   studioGenerator: [{}, Uint8Array],
  *   studioQuality: [{ name: string, samples: number, classifier: Uint8Array | null }, Measured],
- *   gatherImages: [{ files: File[], names: string[], size: number, fit: "crop" | "pad" }, Gathered],
+ *   studioGather: [{ files: File[], names: string[], size: number, fit: "crop" | "pad" }, Gathered],
  *   memory: [{}, { wasmBytes: number }],
  * }} Ops
  * @typedef {keyof Ops} Op
@@ -80,7 +77,11 @@
 
 /**
  * @typedef {{ id: number, op: Op, args: any }} Request
- * @typedef {{ id: number, ok: true, value: any } | { id: number, ok: false, error: string, fatal: boolean }} Reply
+ * What kind of error a refusal is, where the page acts on the kind (src/web/lib.rs, ErrorKind);
+ * any other error's `name` ("Error", "TypeError", …) passes as it is.
+ * @typedef {"RunDiverged" | string} ErrorKind
+ * @typedef {{ id: number, ok: true, value: any }
+ *   | { id: number, ok: false, error: string, kind: ErrorKind, fatal: boolean }} Reply
  * @typedef {{ event: "progress", text: string, fraction?: number }
  *   | { event: "device-lost", reason: string, message: string }} Notice
  */

@@ -42,7 +42,7 @@ export class StudioData {
     this.bytesOf = new Map(); // shipped name → idx.gz bytes
     this.classifiers = new Map();
     this.own = null; // { name, idx, count, channels, size, fit, files: [{ file, name }] | null }
-    this.limits = core.maths.ownImageLimits();
+    this.limits = core.pure.ownImageLimits();
     const l = this.limits;
     $("studio-own-bounds").textContent = `${l.formats} (a GIF's first frame), at least ${l.minSide} px on the shorter side; `
       + `up to ${l.files.toLocaleString("en")} images, ${l.fileBytes >> 20} MB each and ${l.totalBytes >> 20} MB in all. `

@@ -69,6 +69,7 @@ export class HistoryStrip {
     Object.assign(scrub, { max: String(Math.max(0, n - 1)), disabled: n === 0 });
     $("studio-history-export").disabled = n < 2;
     $("studio-history").dataset.frames = String(n);
+    $("studio-history-stage").dataset.empty = String(n === 0);
     const strip = $("studio-history-strip");
     strip.replaceChildren(...this.frames.map((f, i) => {
       const thumb = document.createElement("canvas");

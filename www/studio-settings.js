@@ -16,11 +16,11 @@ const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate 
 const $ = (id) => document.getElementById(id);
 
 export class StudioSettings {
-  constructor(maths, { dataset }) {
-    this.maths = maths;
+  constructor(pure, { dataset }) {
+    this.pure = pure;
     this.dataset = dataset; // () => the dataset's name
-    this.limits = maths.studioLimits();
-    this.defaults = maths.studioDefaults();
+    this.limits = pure.studioLimits();
+    this.defaults = pure.studioDefaults();
     for (const p of this.limits.presets) {
       $("studio-preset").append(new Option(`${p.id} (${p.imageSize} px, width ${p.width})`, p.id));
     }
@@ -56,14 +56,14 @@ export class StudioSettings {
     for (const [id, key] of NUMBERS) o[key] = numberOrText($(id).value);
     for (const [id, key] of CHOICES) o[key] = $(id).value;
     o.augment = Object.fromEntries(AUGMENTS.map((key) => [key, $(`studio-aug-${key}`).checked]));
-    this.maths.validateStudioOptions(o);
+    this.pure.validateStudioOptions(o);
     return o;
   }
 
   /** A whole number from a cadence control, read by the core within its limits. */
   cadence(id) {
     const [, key] = CADENCES.find(([i]) => i === id);
-    return this.maths.readStudioCadence(key, numberOrText($(id).value));
+    return this.pure.readStudioCadence(key, numberOrText($(id).value));
   }
 
   #warn() {
@@ -96,8 +96,8 @@ export class StudioSettings {
     const refused = (why) => ({ ok: false, text: `This recipe link could not be used: ${why}. The studio is unchanged.` });
     if (recipe.problems.length) return refused(recipe.problems.join("; "));
     try {
-      this.maths.validateStudioOptions(recipe.options);
-      if (recipe.target !== null) this.maths.readStudioCadence("targetSteps", recipe.target);
+      this.pure.validateStudioOptions(recipe.options);
+      if (recipe.target !== null) this.pure.readStudioCadence("targetSteps", recipe.target);
     } catch (e) {
       return refused(e.message);
     }

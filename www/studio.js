@@ -6,7 +6,8 @@
 // weight) pauses and rolls back to its last good snapshot; a lost GPU device moves it to the
 // CPU from that snapshot.
 
-import { frame, line, throttled } from "./plot.js";
+import { readout, throttled } from "./plot.js";
+import { CHARTS, KEPT, drawCharts } from "./studio-charts.js";
 import { imageAt } from "./render.js";
 import { WorkerLost } from "./core.js";
 import * as store from "./store.js";
@@ -15,13 +16,12 @@ import { StudioSettings } from "./studio-settings.js";
 import { HistoryStrip } from "./studio-history.js";
 import { RunKeeper } from "./studio-keep.js";
 
-const CHARTS = [["dLoss", "D loss"], ["gCost", "G cost"], ["dReal", "mean D(x)"], ["dFakeBefore", "mean D(G(z))"]];
-const KEPT = ["iteration", "dLoss", "gCost", "dReal", "dFakeBefore"]; // what the curves keep of a step
 const AUTOSAVE_STEPS = 100;
 const AUTOSAVE_MS = 30_000;
 const SAMPLES_EVERY = 10; // steps between two grids while running
 const QUALITY_SAMPLES = 500; // per measurement, against as many real images
 const REDRAW_MS = 250;
+const BATCH_MS = 250; // the most a batch of steps in the worker runs: how long a pause can wait
 const $ = (id) => document.getElementById(id);
 
 export class Studio {
@@ -29,7 +29,7 @@ export class Studio {
     Object.assign(this, { core, onMessage, onExplore });
     this.onError = (e) => { if (!(e instanceof WorkerLost)) onError(e); };
     this.data = new StudioData(core, { fetchBytes, onError: this.onError, sizeWanted: () => this.controls.imageSize() });
-    this.controls = new StudioSettings(core.maths, { dataset: () => this.data.name });
+    this.controls = new StudioSettings(core.pure, { dataset: () => this.data.name });
     this.strip = new HistoryStrip({ onError: this.onError });
     this.keeper = new RunKeeper(); // whose run is saved in this browser
     this.run = null; // { dataset, info } of the run in the worker
@@ -56,13 +56,13 @@ export class Studio {
     document.addEventListener("visibilitychange", () => this.#visibility());
     core.addEventListener("lost", (e) => this.#lost(e.detail));
     core.addEventListener("recovered", (e) => { if (e.detail.role === "studio") this.#guard(() => this.#recover()); });
+    readout($("studio-charts"), $("studio-readout"));
     this.drawCharts();
   }
 
   /** Fills the set-up from a recipe link; null when `hash` holds none. */
   applyRecipe(hash) {
     const result = this.controls.applyRecipe(hash);
-    if (result?.ok) $("studio-panel").scrollIntoView();
     return result;
   }
 
@@ -115,6 +115,7 @@ export class Studio {
   async stepOnce() {
     this.pause();
     await this.#ensureRun();
+    await this.#settle();
     const epoch = this.epoch;
     if (await this.#step(epoch)) {
       this.#show();
@@ -125,8 +126,14 @@ export class Studio {
 
   // One iteration; false when it diverged or something overtook it.
   async #step(epoch) {
-    const stats = await this.core.studio.step();
+    return this.#record(await this.core.studio.step(), epoch);
+  }
+
+  // A step's statistics into the history; false when it diverged (the run is rolled back) or
+  // something overtook it.
+  async #record(stats, epoch) {
     if (epoch !== this.epoch) return false;
+    if (stats.iteration <= this.run.info.iteration) return true; // already kept
     const values = KEPT.map((k) => stats[k]);
     if (!values.every(Number.isFinite)) {
       const bad = CHARTS.find(([k]) => !Number.isFinite(stats[k]));
@@ -149,21 +156,30 @@ export class Studio {
     const going = () => this.running && loop === this.loop;
     try {
       await this.#ensureRun();
+      await this.#settle();
       const epoch = this.epoch;
       const began = { at: performance.now(), step: this.run.info.iteration };
+      // The worker runs the steps in batches that end where the page has work to do (a grid,
+      // a history frame, a measurement, the target), so the loop needs no timer of the page.
+      const next = (it, every) => (every > 0 ? (Math.floor(it / every) + 1) * every : Infinity);
       while (going() && this.run.info.iteration < target) {
-        if (!(await this.#step(epoch))) break;
+        const from = this.run.info.iteration;
+        const until = Math.min(target, next(from, SAMPLES_EVERY), next(from, historyEvery), next(from, measureEvery));
+        const batch = await (this.inflight = this.core.studio.train(until - from, BATCH_MS));
+        let ok = batch.length > 0;
+        for (const stats of batch) if (!(ok = await this.#record(stats, epoch))) break;
+        if (!ok) break;
         const it = this.run.info.iteration;
         this.#show(began, target);
         this.#redraw();
         if (this.strip.due(it, historyEvery)) await this.drawSamples({ keep: true });
-        else if (it % SAMPLES_EVERY === 0) this.#meanwhile(this.drawSamples());
+        else if (it % SAMPLES_EVERY === 0 && !document.hidden) this.#meanwhile(this.drawSamples());
         if (measureEvery > 0 && it % measureEvery === 0) await this.#measure(epoch);
         await this.#autosave(epoch);
       }
       if (going()) {
         this.pause();
-        this.onMessage?.(`The studio reached its target of ${target} steps.`);
+        if (this.run.info.iteration >= target) this.onMessage?.(`The studio reached its target of ${target} steps.`);
       }
       if (epoch === this.epoch) {
         await this.#autosave(epoch, { force: true });
@@ -173,6 +189,12 @@ export class Studio {
       this.onError(e);
       if (loop === this.loop) this.pause();
     }
+  }
+
+  // Waits for a batch of steps the worker may still be running for a loop that was paused: its
+  // steps are recorded (by that loop) before anything reads where the run stands.
+  async #settle() {
+    await this.inflight?.catch(() => {});
   }
 
   pause() {
@@ -212,8 +234,8 @@ export class Studio {
     try {
       snapshot = await this.core.studio.snapshot();
     } catch (e) {
-      if (e instanceof WorkerLost || !/diverged/.test(e.message)) throw e;
-      await this.#rollBack(this.run.info.iteration, e.message.replace(/^the run has diverged: /, ""));
+      if (e instanceof WorkerLost || e.kind !== "RunDiverged") throw e;
+      await this.#rollBack(this.run.info.iteration, e.message);
       return;
     }
     if (epoch !== this.epoch) return;
@@ -327,8 +349,9 @@ export class Studio {
   }
 
   // ---- events ----
+  // Training goes on while the tab is hidden unless the person asked for a pause then.
   #visibility() {
-    if (document.hidden && this.running) {
+    if (document.hidden && this.running && $("studio-hidden-pause").checked) {
       this.resumeWhenVisible = true;
       this.pause();
       $("studio-status").textContent += " · paused while the tab is hidden";
@@ -379,6 +402,7 @@ export class Studio {
       const eta = (target - it) / perSecond;
       text += ` · ${perSecond.toFixed(2)} steps/s · ${images.toFixed(0)} images/s · ETA ${eta < 90 ? `${eta.toFixed(0)} s` : `${(eta / 60).toFixed(1)} min`}`;
     }
+    if (this.resumeWhenVisible) text += " · paused while the tab is hidden";
     $("studio-status").textContent = text;
     this.drawCharts();
   }
@@ -386,20 +410,7 @@ export class Studio {
   #redraw = throttled(() => this.drawCharts(), REDRAW_MS);
 
   drawCharts() {
-    const last = Math.max(this.history.at(-1)?.iteration ?? 0, this.quality.at(-1)?.iteration ?? 0);
-    const chart = (key, label, points, y, extra) => {
-      const values = points.map(([, v]) => v);
-      const f = frame($(`studio-chart-${key}`), { x: [0, Math.max(10, last)], y: [Math.min(y[0], ...values), Math.max(y[1], ...values)], yLabel: label, xLabel: "step", ticks: 2 });
-      extra?.(f);
-      line(f, points, { stroke: "#1565c0", "stroke-width": 1.5, "data-run": "studio" }, label);
-    };
-    for (const [key, label] of CHARTS) chart(key, label, this.history.map((s) => [s.iteration, s[key]]), [0, 1]);
-    chart("score", "classifier score", this.quality.map((q) => [q.iteration, q.classifierScore]), [1, 10]);
-    // The floor: what real images read with this meter (a perfect generator's distance).
-    chart("fd", "Fréchet distance", this.quality.map((q) => [q.iteration, q.frechetDistance]), [0, 10], (f) => {
-      const floor = this.quality.at(-1)?.floor;
-      if (floor !== undefined) line(f, [[0, floor], [f.x1, floor]], { stroke: "#888", "stroke-dasharray": "3 3", "data-run": "floor" }, "real images");
-    });
+    drawCharts(this.history, this.quality);
   }
 
   // The 8×8 grid from the fixed z; `keep` also adds it to the history strip.
@@ -415,6 +426,7 @@ export class Studio {
     const ctx = canvas.getContext("2d");
     for (let i = 0; i < 64; i++) ctx.putImageData(imageAt(rgba, size, i), (i % 8) * size, Math.floor(i / 8) * size);
     canvas.dataset.iteration = String(at);
+    $("studio-stage").dataset.empty = "false";
     if (keep) await this.strip.add(at, canvas);
   }
 

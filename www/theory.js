@@ -4,13 +4,13 @@
 // true-scale view can reach up to −log D where a batch sits; what stays outside is clipped or
 // marked off scale, never drawn where it is not (www/plot.js).
 
-import { MARGIN, frame, line, dots, rug, el } from "./plot.js";
+import { MARGIN, frame, line, dots, rug, el, offScale } from "./plot.js";
 
 export const RUNS = [
-  { cost: "saturating", name: "saturating (minimax)", colour: "#c8402f" },
-  { cost: "non_saturating", name: "non-saturating", colour: "#1f6fb0" },
+  { cost: "saturating", name: "saturating (minimax)", colour: "#c8402f", css: "sat" },
+  { cost: "non_saturating", name: "non-saturating", colour: "#1f6fb0", css: "ns" },
 ];
-const ML = { cost: "maximum_likelihood", name: "maximum likelihood", colour: "#777" };
+const ML = { cost: "maximum_likelihood", name: "maximum likelihood", colour: "#777", css: "" };
 // `equal`: one unit up is as long as one unit across, so slopes look like what they are
 // (the tutorial's figure squeezes the vertical axis, and the minimax curve looks flat at 0).
 export const MODES = {
@@ -19,15 +19,16 @@ export const MODES = {
   slopeD: { y: [-10, 0], label: "∂J_G / ∂D(G(z))" },
   slopeLogit: { y: [-1.1, 0.1], equal: true, label: "∂J_G / ∂logit (true scale)" },
 };
-const PLOT_WIDTH = 206; // pixels for one unit across, at most (the svg adds the margins)
-const MAX_HEIGHT = 560; // a taller equal-scale range narrows the plot instead
+const PLOT_WIDTH = 240; // pixels for one unit across, at most (the svg adds the margins)
+const MAX_HEIGHT = 500; // a taller equal-scale range narrows the plot instead (it fits a 900 px window)
+const FREE_HEIGHT = 320; // the plot's height where the scale need not be equal
 const MAX_RANGE = 1e6; // the furthest a range may reach up or down (a cost of 1e6 is off any run)
 const within = (range) => range.every((v) => Math.abs(v) <= MAX_RANGE); // false for NaN
 const $ = (id) => document.getElementById(id);
 
 export class TheoryPlot {
-  constructor(maths, { onError, batches }) {
-    Object.assign(this, { maths, onError, batches });
+  constructor(pure, { onError, batches }) {
+    Object.assign(this, { pure, onError, batches });
     this.curves = new Map();
     this.ranges = new Map(); // view → [y0, y1] the person chose
     $("theory-mode").addEventListener("change", () => this.draw());
@@ -37,6 +38,7 @@ export class TheoryPlot {
     svg.addEventListener("mousemove", (e) => this.#hover(e));
     svg.addEventListener("wheel", (e) => this.#wheel(e), { passive: false });
     svg.addEventListener("pointerdown", (e) => this.#drag(e));
+    svg.addEventListener("keydown", (e) => this.#key(e));
     for (const id of ["theory-ymin", "theory-ymax"]) $(id).addEventListener("change", () => this.#typed());
     $("theory-fit").addEventListener("click", () => this.fitBatches());
     $("theory-reset").addEventListener("click", () => this.setRange(null));
@@ -54,11 +56,12 @@ export class TheoryPlot {
   // increasing and within ±MAX_RANGE (past it a span is no longer a finite number), leaving
   // the plot as it was.
   setRange(range) {
-    if (range !== null && !(within(range) && range[0] < range[1])) {
+    const rounded = range?.map((v) => Number(v.toPrecision(6))); // as the boxes show it
+    if (range !== null && !(within(range) && rounded[0] < rounded[1])) {
       throw new Error(`The plot's range must go up from one number to a larger one, each from −${MAX_RANGE.toExponential()} to ${MAX_RANGE.toExponential()}; got ${range.join(" to ")}.`);
     }
     if (range === null) this.ranges.delete(this.view());
-    else this.ranges.set(this.view(), range.map((v) => Number(v.toPrecision(6))));
+    else this.ranges.set(this.view(), rounded);
     this.draw();
   }
 
@@ -91,24 +94,89 @@ export class TheoryPlot {
     const [y0, y1] = this.range();
     if (!Number.isFinite(at) || !f) return;
     const next = [at - (at - y0) * k, at + (y1 - at) * k];
-    if (within(next)) this.setRange(next); // else zoomed out as far as it goes
+    this.#tryRange(next);
   }
 
-  // Dragging pans the vertical range.
+  // Dragging (a mouse, a pen or one finger) pans the vertical range; two fingers pinch it.
   #drag(e) {
-    const start = this.#valueAt(e.clientY);
-    const [y0, y1] = this.range();
+    if (e.button !== 0) return; // a right click opens a menu, and its release may never come
+    this.pointers ??= new Map();
+    this.pointers.set(e.pointerId, e.clientY);
+    // Each finger that comes down starts the gesture again from where the range is now.
+    this.gesture = this.#gesture();
     const move = (m) => {
-      const shift = start - this.#valueAt(m.clientY, [y0, y1]);
-      const next = [y0 + shift, y1 + shift];
-      if (within(next)) this.setRange(next);
+      if (!this.pointers.has(m.pointerId)) return;
+      if (m.pointerType === "mouse" && !m.buttons) return up(m); // released outside the page
+      const start = this.gesture;
+      this.pointers.set(m.pointerId, m.clientY);
+      const [y0, y1] = start.range;
+      const ids = [...start.ys.keys()].filter((id) => this.pointers.has(id));
+      let next;
+      if (ids.length >= 2) {
+        const [a, b] = ids;
+        const span = Math.abs(this.pointers.get(a) - this.pointers.get(b));
+        if (span < 8 || Math.abs(start.ys.get(a) - start.ys.get(b)) < 8) return;
+        // Spread apart, the range narrows about the value between the fingers, as much.
+        const k = Math.abs(start.ys.get(a) - start.ys.get(b)) / span;
+        const mid = start.mid;
+        next = [mid - (mid - y0) * k, mid + (y1 - mid) * k];
+      } else {
+        const id = ids[0] ?? m.pointerId;
+        const shift = this.#valueAt(start.ys.get(id) ?? m.clientY, start.range) - this.#valueAt(m.clientY, start.range);
+        next = [y0 + shift, y1 + shift];
+      }
+      this.#tryRange(next);
     };
-    const up = () => {
+    const up = (u) => {
+      this.pointers.delete(u.pointerId);
+      this.gesture = this.#gesture();
+      if (this.pointers.size) return;
       removeEventListener("pointermove", move);
       removeEventListener("pointerup", up);
+      removeEventListener("pointercancel", up);
     };
+    if (this.pointers.size > 1) return; // the first finger's listeners serve both
     addEventListener("pointermove", move);
     addEventListener("pointerup", up);
+    addEventListener("pointercancel", up);
+  }
+
+  // Where a touch gesture starts from: the range, each finger's y and the value between them.
+  #gesture() {
+    const ys = new Map(this.pointers);
+    const values = [...ys.values()].map((y) => this.#valueAt(y));
+    return { range: this.range(), ys, mid: values.reduce((a, v) => a + v, 0) / Math.max(1, values.length) };
+  }
+
+  // The keyboard does what the pointer does: ← → move the probe (Shift: by 0.1), ↑ ↓ move the
+  // range, + and − zoom it about its middle, 0 resets it.
+  #key(e) {
+    const [y0, y1] = this.range();
+    const span = y1 - y0, mid = (y0 + y1) / 2;
+    const probe = (d) => {
+      $("probe").value = String(Math.min(1, Math.max(0, Number($("probe").value) + d)).toFixed(2));
+      this.draw();
+    };
+    const step = e.shiftKey ? 0.1 : 0.01;
+    const actions = {
+      ArrowLeft: () => probe(-step),
+      ArrowRight: () => probe(step),
+      ArrowUp: () => this.#tryRange([y0 + span / 10, y1 + span / 10]),
+      ArrowDown: () => this.#tryRange([y0 - span / 10, y1 - span / 10]),
+      "+": () => this.#tryRange([mid - span * 0.4, mid + span * 0.4]),
+      "=": () => this.#tryRange([mid - span * 0.4, mid + span * 0.4]),
+      "-": () => this.#tryRange([mid - span * 0.625, mid + span * 0.625]),
+      0: () => this.setRange(null),
+    };
+    if (!actions[e.key] || e.ctrlKey || e.metaKey || e.altKey) return; // the browser's own zoom stays
+    e.preventDefault();
+    actions[e.key]();
+  }
+
+  // A range from a gesture or a key, kept only where it can be drawn (else the plot stays).
+  #tryRange(next) {
+    const rounded = next.map((v) => Number(v.toPrecision(6)));
+    if (within(rounded) && rounded[0] < rounded[1]) this.setRange(next); // else as far as it goes
   }
 
   // The data value at a client y, in the range `[y0, y1]` (default: the current one).
@@ -136,7 +204,7 @@ export class TheoryPlot {
 
   // The closed form sampled at 401 points, once per cost (the plot redraws every step).
   #curve(cost) {
-    if (!this.curves.has(cost)) this.curves.set(cost, this.maths.costCurve(cost, 401));
+    if (!this.curves.has(cost)) this.curves.set(cost, this.pure.costCurve(cost, 401));
     return this.curves.get(cost);
   }
 
@@ -146,7 +214,7 @@ export class TheoryPlot {
     return this.batches().map((batch, i) => ({
       run: RUNS[i],
       ds: batch ?? [],
-      points: (batch ?? []).map((d) => [d, this.maths.costAt(RUNS[i].cost, d)[mode]]),
+      points: (batch ?? []).map((d) => [d, this.pure.costAt(RUNS[i].cost, d)[mode]]),
     }));
   }
 
@@ -165,7 +233,7 @@ export class TheoryPlot {
     const unit = equal ? Math.min(PLOT_WIDTH, MAX_HEIGHT / (y[1] - y[0])) : PLOT_WIDTH;
     const [across, up] = [MARGIN.l + MARGIN.r, MARGIN.t + MARGIN.b];
     svg.setAttribute("width", String(across + unit));
-    svg.setAttribute("height", String(up + (equal ? (y[1] - y[0]) * unit : 300)));
+    svg.setAttribute("height", String(up + (equal ? (y[1] - y[0]) * unit : FREE_HEIGHT)));
     const f = frame(svg, { x: [0, 1], y, xLabel: "D(G(z))", yLabel: label, ticks: 4 });
     this.frame = f;
     this.#showRange();
@@ -184,19 +252,20 @@ export class TheoryPlot {
     el("line", { x1: f.x(d), x2: f.x(d), y1: f.m.t, y2: f.h - f.m.b, class: "probe" }, f.svg);
     // The tangent at the probe: its tilt is the slope, at whatever scale the axes have.
     for (const c of shown) {
-      const p = this.maths.costAt(c.cost, d);
+      const p = this.pure.costAt(c.cost, d);
       const [v, s] = [p[mode], mode === "cost" ? p.slopeD : null];
       if (s === null || !Number.isFinite(v) || !Number.isFinite(s)) continue;
       const h = 0.2 / Math.sqrt(1 + s * s);
       line(f, [[d - h, v - h * s], [d + h, v + h * s]], { stroke: c.colour, "stroke-width": 3, "stroke-opacity": 0.45, class: "tangent" });
     }
     const rows = shown.map((c) => {
-      const p = this.maths.costAt(c.cost, d);
-      return `<tr data-cost="${c.cost}"><th scope="row" style="color:${c.colour}">${c.name}</th>` +
+      const p = this.pure.costAt(c.cost, d);
+      return `<tr data-cost="${c.cost}"><th scope="row" class="${c.css}">${c.name}</th>` +
         `<td>${fmt(p.cost)}</td><td>${fmt(p.slopeD)}</td><td>${fmt(p.slopeLogit)}</td></tr>`;
     });
     $("probe-table").tBodies[0].innerHTML = rows.join("");
     $("probe-value").textContent = d.toFixed(2);
+    $("theory-off").textContent = offScale(svg);
   }
 }
 

@@ -9,7 +9,6 @@
 use burn::tensor::{Device, Tensor};
 
 use super::{Classifier, ClassifierConfig, FeatureStats, Quality, classify, quality};
-use crate::checkpoint::{CheckpointError, classifier_from_burn};
 use crate::data::{ImageSet, batch_indices};
 use crate::model::ModelError;
 
@@ -24,6 +23,7 @@ pub struct Meter {
 }
 
 /// A measurement, with the meter's floor.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Measured {
     #[serde(flatten)]
@@ -33,28 +33,23 @@ pub struct Measured {
 
 impl Meter {
     /// A meter of `samples` images (at least 2, at most half of `real`) for images like
-    /// `real` (the classifier's own size: 28 px), the classifier read from its Burn record.
+    /// `real` (the classifier's own size: 28 px), with a classifier already built for them
+    /// ([`ClassifierConfig::for_images`]; `checkpoint::classifier_from_burn` reads one).
     pub fn new(
-        classifier: &[u8],
+        classifier: Classifier,
         real: &ImageSet,
         samples: usize,
         seed: u64,
         device: &Device,
-    ) -> Result<Meter, CheckpointError> {
+    ) -> Result<Meter, ModelError> {
         if !(2..=real.count / 2).contains(&samples) {
             return Err(ModelError::Config(format!(
                 "a meter of {samples} samples needs 2 to {} (half of the {} real images)",
                 real.count / 2,
                 real.count
-            ))
-            .into());
+            )));
         }
-        let config = ClassifierConfig {
-            image_size: real.size,
-            channels: real.channels,
-            ..ClassifierConfig::default()
-        };
-        let classifier = classifier_from_burn(&config, classifier, device)?;
+        let config = ClassifierConfig::for_images(real);
         // Two disjoint random sets of real images: the first shuffled 2 × samples.
         let order = batch_indices(real.count, 2 * samples, seed, 0);
         let stats = |indices: &[usize]| -> Result<FeatureStats, ModelError> {

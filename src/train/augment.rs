@@ -16,6 +16,7 @@ use crate::latent;
 
 /// Which transforms D's inputs go through (all off: none; DiffAugment's full policy is all
 /// three).
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Augment {

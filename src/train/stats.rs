@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::ModelError;
 
 /// What one iteration measured, read back from the device.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IterationStats {

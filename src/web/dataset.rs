@@ -65,9 +65,9 @@ pub fn own_image_limits() -> Result<JsValue, JsError> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(tsify::Tsify, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Gathered {
+struct GatheredSet {
     count: usize,
     channels: usize,
     size: usize,
@@ -146,6 +146,7 @@ impl OwnImageGatherer {
 
     /// Ends the set: `{ count, channels, size, rejected: [{ name, reason }] }`; its images are
     /// then [`OwnImageGatherer::idx`]. An empty or all-bad set is an error.
+    #[wasm_bindgen(unchecked_return_type = "GatheredSet")]
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let images = self
             .images
@@ -153,7 +154,7 @@ impl OwnImageGatherer {
             .ok_or_else(|| JsError::new("this set is finished"))?;
         let (set, rejected) = images.finish().map_err(|e| JsError::new(&e))?;
         self.idx = set.to_idx();
-        to_js(&Gathered {
+        to_js(&GatheredSet {
             count: set.count,
             channels: set.channels,
             size: set.size,

@@ -52,7 +52,7 @@ pub fn lab_defaults() -> Result<JsValue, JsError> {
 
 /// What the lab accepts, `{ lr: { min, max }, headStart: …, dSteps, gSteps, batchSize,
 /// width }`: the page's controls take their bounds from here.
-#[wasm_bindgen(js_name = labLimits)]
+#[wasm_bindgen(js_name = labLimits, unchecked_return_type = "LabLimits")]
 pub fn lab_limits() -> Result<JsValue, JsError> {
     to_js(&LIMITS)
 }
@@ -148,6 +148,7 @@ impl LabRun {
 
     /// One iteration; resolves its statistics (`{ iteration, dLoss, gCost, dReal,
     /// dFakeBefore, dFakeAfter, gGradNorm, dFakeBatch }`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<IterationStats>")]
     pub fn step(&mut self) -> Promise {
         run::step(&mut self.run, &self.data)
     }

@@ -46,6 +46,24 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// What the page tells apart by kind (an Error's `name`, which the worker passes on), never by
+/// the words of its message. `www/protocol.js` lists the same names as `ErrorKind`.
+#[derive(Clone, Copy)]
+enum ErrorKind {
+    /// A snapshot was refused because a weight or a moment is NaN or ∞: the run diverged
+    /// (the message says which tensor), and the studio rolls back.
+    RunDiverged,
+}
+
+/// An Error of `kind` whose message is `e`.
+fn kind_error(kind: ErrorKind, e: impl std::fmt::Display) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    error.set_name(match kind {
+        ErrorKind::RunDiverged => "RunDiverged",
+    });
+    error.into()
+}
+
 /// A plain JS object (camelCase keys, as every object crossing this boundary has); maps (and
 /// flattened structs) become objects too, not `Map`s.
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {

@@ -46,7 +46,7 @@ pub(super) fn samples(run: &Trainer, z: Vec<f32>) -> Promise {
 /// Resolves the bytes `then` makes of a snapshot once it is read.
 pub(super) fn read_snapshot(
     pending: Result<PendingSnapshot, CheckpointError>,
-    then: impl FnOnce(RunSnapshot) -> Result<Vec<u8>, JsError> + 'static,
+    then: impl FnOnce(RunSnapshot) -> Result<Vec<u8>, JsValue> + 'static,
 ) -> Promise {
     let pending = match pending {
         Ok(p) => p,

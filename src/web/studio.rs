@@ -14,11 +14,14 @@ use wasm_bindgen_futures::future_to_promise;
 use super::dataset::Dataset;
 use super::engine::Engine;
 use super::run;
-use super::{js_error, to_js};
-use gan_playground::checkpoint::{PendingSnapshot, RunSnapshot};
+use super::{ErrorKind, js_error, kind_error, to_js};
+use gan_playground::checkpoint::{
+    CheckpointError, PendingSnapshot, RunSnapshot, classifier_from_burn,
+};
 use gan_playground::data::ImageSet;
 use gan_playground::latent;
-use gan_playground::metrics::Meter;
+use gan_playground::metrics::{ClassifierConfig, Meter};
+use gan_playground::model::ModelError;
 use gan_playground::model::read_values_async;
 use gan_playground::studio::{self, LIMITS, Preset, StudioConfig};
 use gan_playground::train::{Trainer, averaged_generator};
@@ -94,7 +97,7 @@ pub fn validate_studio_options(options: JsValue) -> Result<(), JsError> {
 
 /// What a run is: its settings (as the controls show them), its preset when its architecture
 /// is one (a CLI run may have another), its sizes and how far it is.
-#[derive(Serialize)]
+#[derive(tsify::Tsify, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunInfo {
     iteration: u64,
@@ -150,6 +153,7 @@ impl StudioRun {
     }
 
     /// `{ iteration, preset, config, imageSize, channels, gWidth, dWidth }`.
+    #[wasm_bindgen(unchecked_return_type = "RunInfo")]
     pub fn info(&self) -> Result<JsValue, JsError> {
         let (preset, config) = StudioConfig::of_run(&self.run.model, &self.run.config);
         let m = &self.run.model;
@@ -165,6 +169,7 @@ impl StudioRun {
     }
 
     /// One iteration (k D steps, m G steps); resolves its statistics.
+    #[wasm_bindgen(unchecked_return_type = "Promise<IterationStats>")]
     pub fn step(&mut self) -> Promise {
         run::step(&mut self.run, &self.data)
     }
@@ -174,8 +179,9 @@ impl StudioRun {
         run::samples(&self.run, self.z.clone())
     }
 
-    /// The run's exact state as snapshot bytes (`run.safetensors`). Rejects, naming the
-    /// tensor, when a weight or a moment is NaN or ∞: a diverged run is never kept.
+    /// The run's exact state as snapshot bytes (`run.safetensors`). Rejects with a
+    /// `RunDiverged` error, naming the tensor, when a weight or a moment is NaN or ∞: a
+    /// diverged run is never kept.
     pub fn snapshot(&self) -> Promise {
         self.read(|snapshot| Ok(snapshot.into_bytes()))
     }
@@ -192,6 +198,7 @@ impl StudioRun {
 
     /// The quality of the generator the run ships, now: `meter.samples` samples from a fixed z,
     /// scored on the CPU (`{ classifierScore, frechetDistance, floor, samples, … }`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<Measured>")]
     pub fn quality(&self, meter: &QualityMeter) -> Promise {
         let run = &self.run;
         let (model, prior) = (run.model.clone(), run.config.prior);
@@ -246,10 +253,13 @@ impl StudioRun {
         then: impl FnOnce(RunSnapshot) -> Result<Vec<u8>, JsError> + 'static,
     ) -> Promise {
         run::read_snapshot(PendingSnapshot::of(&self.run), |snapshot| {
-            snapshot
-                .check()
-                .map_err(|e| JsError::new(&format!("the run has diverged: {e}")))?;
-            then(snapshot)
+            snapshot.check().map_err(|e| match e {
+                CheckpointError::Model(ModelError::NotFinite(_)) => {
+                    kind_error(ErrorKind::RunDiverged, e)
+                }
+                other => js_error(other).into(),
+            })?;
+            then(snapshot).map_err(JsValue::from)
         })
     }
 }
@@ -270,14 +280,12 @@ impl QualityMeter {
         data: &Dataset,
         samples: usize,
     ) -> Result<QualityMeter, JsError> {
-        let meter = Meter::new(
-            classifier,
-            &data.images(),
-            samples,
-            QUALITY_SEED,
-            &Device::flex(),
-        )
-        .map_err(js_error)?;
+        let (images, device) = (data.images(), Device::flex());
+        let classifier =
+            classifier_from_burn(&ClassifierConfig::for_images(&images), classifier, &device)
+                .map_err(js_error)?;
+        let meter =
+            Meter::new(classifier, &images, samples, QUALITY_SEED, &device).map_err(js_error)?;
         Ok(QualityMeter {
             meter: Rc::new(meter),
         })

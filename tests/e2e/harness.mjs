@@ -194,3 +194,10 @@ export function png(width, height, pixel) {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
+
+// Moves to one of the app's views (explore, lab, studio) as a person does: its link in the
+// header. Controls of a view that is not shown cannot be used.
+export async function view(page, name) {
+  await page.locator(`nav a[data-view=${name}]`).click();
+  await page.locator(`#view-${name}`).waitFor({ state: "visible" });
+}

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart, settled, frames, nextFrame } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, openReady, waitReady, canvasPixels, maxDifference, untilIteration, setHeadStart, settled, frames, nextFrame, view } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -84,10 +84,10 @@ test("a hashchange storm ends on the newest link, drawn as a fresh load of it dr
   await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
     const links = await page.evaluate(() => {
-      const { maths } = globalThis.ganPlayground.core;
+      const { pure } = globalThis.ganPlayground.core;
       const models = ["fashion", "emoji", "mnist"];
       return Array.from({ length: 30 }, (_, i) =>
-        `#model=${models[i % 3]}&z=${maths.encodeLatent(maths.sampleLatent("normal", 1, 100, i))}`);
+        `#model=${models[i % 3]}&z=${pure.encodeLatent(pure.sampleLatent("normal", 1, 100, i))}`);
     });
     await page.evaluate(async (all) => {
       // Resolves once the page's own handler has taken up the newest link (it runs first).
@@ -133,6 +133,7 @@ test("rapid Reset, Start and Pause clicks give the runs one clean stepping gives
   const runs = {};
   await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await setHeadStart(page, 4);
     for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
     await untilIteration(page, 3);
@@ -140,6 +141,7 @@ test("rapid Reset, Start and Pause clicks give the runs one clean stepping gives
   });
   await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await setHeadStart(page, 4);
     // Clicks within one task, and clicks a few milliseconds apart, as a person's land.
     const clicks = (id, n) => page.evaluate(([id, n]) => { for (let i = 0; i < n; i++) document.getElementById(id).click(); }, [id, n]);
@@ -162,6 +164,7 @@ test("rapid Reset, Start and Pause clicks give the runs one clean stepping gives
 test("a backend switch during a lab step leaves no stale step; the next Step starts the lab on the new backend", async () => {
   await visit(async (page, errors) => {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await setHeadStart(page, 2);
     await page.getByRole("button", { name: "Start" }).click();
     await untilIteration(page, 1);
@@ -187,6 +190,7 @@ test("a gzip bomb as the lab's dataset is refused at the bound the message names
     assert.ok(bomb.length < 200_000);
     await page.route("**/data/mnist/train-10k-images-idx3-ubyte.gz", (route) => route.fulfill({ body: bomb }));
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await page.locator("#lab-step").click();
     await page.locator("#error").filter({ hasText: "the idx data is over 64 MiB, the most this reader takes" }).waitFor({ timeout: 60_000 });
     assert.match(await errorText(page), /^Loss lab: /);

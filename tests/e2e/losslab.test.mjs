@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, canvasPixels, untilIteration, settled, framesPass } from "./harness.mjs";
+import { serveDist, launch, openReady, canvasPixels, untilIteration, settled, framesPass, view } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -26,6 +26,7 @@ test("theory plot: both curves drawn, and the probe's values and slopes match th
   const { page, errors } = browser;
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     for (const cost of ["saturating", "non_saturating"]) {
       const d = await page.locator(`#theory path[data-cost=${cost}]`).getAttribute("d");
       assert.ok(d.split("L").length > 300, `${cost} curve has its points`);
@@ -61,6 +62,7 @@ test("live run: both runs' curves, overlays and grids update; pause stops them; 
   const iteration = () => page.locator("#lab-panel").evaluate((el) => Number(el.dataset.iteration ?? 0));
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await page.getByLabel("D head start (steps)").fill("20");
     await page.getByRole("button", { name: "Start" }).click();
     await untilIteration(page, 5, 180_000);

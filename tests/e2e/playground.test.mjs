@@ -70,7 +70,7 @@ test("a slider changes the image, and the link it writes reproduces the pixels a
     // The link is written a moment after the last frame: wait until it holds the moved z.
     await page.waitForFunction(() => {
       const code = new URLSearchParams(location.hash.slice(1)).get("z");
-      return code !== null && globalThis.ganPlayground.core.maths.decodeLatent(code, 100)[0] === 3;
+      return code !== null && globalThis.ganPlayground.core.pure.decodeLatent(code, 100)[0] === 3;
     });
     const url = page.url();
     await page.reload();

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, openReady, untilIteration, setHeadStart } from "./harness.mjs";
+import { serveDist, launch, openReady, untilIteration, setHeadStart, view } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -113,6 +113,7 @@ test("every view draws the closed forms and the batches at their true values, cl
   const { page, errors } = browser;
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await setHeadStart(page, 20);
     await page.locator("#lab-step").click();
     await untilIteration(page, 1, 120_000);
@@ -158,6 +159,7 @@ test("the training charts draw the runs' statistics, with round ticks", async ()
   const { page, errors } = browser;
   try {
     await openReady(page, `${server.origin}/?backend=cpu`, errors);
+    await view(page, "lab");
     await setHeadStart(page, 2);
     for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
     await untilIteration(page, 3, 120_000);

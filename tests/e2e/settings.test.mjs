@@ -6,7 +6,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, visit, canvasPixels } from "./harness.mjs";
+import { serveDist, visit, canvasPixels, view } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -68,6 +68,7 @@ test("every number the loss lab, the studio and the explorer take is refused by 
       });
       assert.deepEqual(state, { phase: "idle", steps: 0, status: "Not started" }, what);
     };
+    await view(page, "lab");
     await refusedEach(page, LAB, {
       prefix: "Loss lab: ",
       apply: (id) => page.locator(`#${id}`).dispatchEvent("change"),
@@ -78,6 +79,7 @@ test("every number the loss lab, the studio and the explorer take is refused by 
       const state = await page.evaluate(() => ({ run: globalThis.ganPlayground.studio.run, running: globalThis.ganPlayground.studio.running }));
       assert.deepEqual(state, { run: null, running: false }, what);
     };
+    await view(page, "studio");
     await refusedEach(page, STUDIO, {
       prefix: "Studio: ",
       apply: () => page.getByRole("button", { name: "Reset" }).last().click(),
@@ -89,6 +91,7 @@ test("every number the loss lab, the studio and the explorer take is refused by 
       unchanged: studioUnchanged,
     });
 
+    await view(page, "explore");
     const image = await canvasPixels(page);
     await refusedEach(page, [["seed", "seed must be a whole number from 0 to 4294967295", false]], {
       prefix: "Explorer: ",

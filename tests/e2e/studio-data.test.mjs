@@ -11,7 +11,7 @@ let server;
 before(async () => { server = await serveDist(); });
 after(() => server.close());
 
-const url = () => `${server.origin}/?backend=cpu`;
+const url = () => `${server.origin}/?backend=cpu#studio`;
 const panel = (page, key) => page.evaluate((k) => Number(document.getElementById("studio-panel").dataset[k] ?? -1), key);
 
 // A coloured shape on white, different for each `i`.
@@ -111,5 +111,5 @@ test("studio: a recipe link fills the set-up; a bad one is refused and changes n
     await page.evaluate(() => { location.hash = "#recipe=1&colour=blue"; });
     await page.getByText(/unknown setting “colour”/).waitFor();
     assert.equal(await value("Run seed"), "77");
-  }, { url: `${url()}${recipe}` });
+  }, { url: `${server.origin}/?backend=cpu${recipe}` });
 });

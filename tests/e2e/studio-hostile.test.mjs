@@ -15,7 +15,7 @@ let server;
 before(async () => { server = await serveDist(); });
 after(() => server.close());
 
-const url = () => `${server.origin}/?backend=cpu`;
+const url = () => `${server.origin}/?backend=cpu#studio`;
 const panel = (page, key) => page.evaluate((k) => Number(document.getElementById("studio-panel").dataset[k] ?? -1), key);
 const file = (name, buffer, mimeType = "application/octet-stream") => ({ name, mimeType, buffer });
 

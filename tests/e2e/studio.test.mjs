@@ -14,7 +14,7 @@ let server;
 before(async () => { server = await serveDist(); });
 after(() => server.close());
 
-const url = () => `${server.origin}/?backend=cpu`;
+const url = () => `${server.origin}/?backend=cpu#studio`;
 const panel = (page, key) => page.evaluate((k) => Number(document.getElementById("studio-panel").dataset[k] ?? -1), key);
 const untilStep = (page, n) => page.waitForFunction((k) => Number(document.getElementById("studio-panel").dataset.iteration ?? 0) >= k, n, { timeout: 240_000 });
 const linePoints = (page, key) => page.locator(`#studio-chart-${key} path[data-run=studio]`).getAttribute("d").then((d) => (d ? d.split(/[ML]/).length - 1 : 0));
@@ -254,5 +254,5 @@ test("studio: when WebGPU loses its device, the run goes on on the CPU from its 
     await untilStep(page, from + 2);
     assert.equal(await page.evaluate(() => document.body.dataset.backend), "cpu");
     await page.locator("#studio-play").click();
-  }, { url: `${server.origin}/?backend=webgpu` });
+  }, { url: `${server.origin}/?backend=webgpu#studio` });
 });

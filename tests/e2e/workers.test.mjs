@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, visit as harnessVisit, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart, settled } from "./harness.mjs";
+import { serveDist, visit as harnessVisit, canvasPixels, frames, nextFrame, maxDifference, untilIteration, setHeadStart, settled, view } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -27,17 +27,20 @@ for (const backend of ["cpu", "webgpu"]) {
   test(`${backend}: while the lab trains, a slider still changes the image`, async () => {
     await visit(`?backend=${backend}`, async (page) => {
       assert.equal(await page.evaluate(() => document.body.dataset.backend), backend);
+      await view(page, "lab");
       await setHeadStart(page, 2);
       await page.getByRole("button", { name: "Start" }).click();
       await untilIteration(page, 1);
       const before = await canvasPixels(page);
       const n = await frames(page);
       const at = await iteration(page);
+      await view(page, "explore");
       await page.getByLabel("z0", { exact: true }).focus();
       await page.keyboard.press("End");
       await nextFrame(page, n);
       assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the slider's image was drawn");
       await untilIteration(page, at + 1);
+      await view(page, "lab");
       await page.getByRole("button", { name: "Pause" }).click();
       // The charts are redrawn in a frame at most every 250 ms, so the last steps show a little later.
       const grew = await page.waitForFunction(() => {
@@ -52,7 +55,7 @@ for (const backend of ["cpu", "webgpu"]) {
 test("two lab workers give the statistics of one run after the other, bit for bit", async () => {
   const runs = {};
   for (const workers of [1, 2]) {
-    await visit(`?backend=cpu&labWorkers=${workers}`, async (page) => {
+    await visit(`?backend=cpu&labWorkers=${workers}#lab`, async (page) => {
       await setHeadStart(page, 4);
       for (let i = 0; i < 3; i++) await page.locator("#lab-step").click();
       await untilIteration(page, 3);
@@ -84,7 +87,7 @@ test("on the CPU a large batch is split between two generation workers, into the
     await visit(query, async (page) => {
       const result = await page.evaluate(async () => {
         const { core } = globalThis.ganPlayground;
-        const z = core.maths.sampleLatent("normal", 64, core.latent, 3);
+        const z = core.pure.sampleLatent("normal", 64, core.latent, 3);
         const alone = await core.generation.call("generate", { z: Float32Array.from(z) });
         // The second worker starts and loads the model in the background after a large batch.
         await core.generate(z);
@@ -106,7 +109,7 @@ test("on the CPU a large batch is split between two generation workers, into the
 });
 
 test("a killed lab worker is restored from the last snapshot and goes on exactly", async () => {
-  await visit("?backend=cpu&labWorkers=2", async (page) => {
+  await visit("?backend=cpu&labWorkers=2#lab", async (page) => {
     await setHeadStart(page, 2);
     await page.getByRole("button", { name: "Start" }).click();
     await untilIteration(page, 22);
@@ -133,7 +136,7 @@ test("50 model switches leave the wasm heap where it was", async () => {
       const names = ["mnist", "fashion", "emoji"];
       const weights = await Promise.all(names.map(async (n) =>
         new Uint8Array(await (await fetch(`weights/${n}-generator.safetensors`)).arrayBuffer())));
-      const z = core.maths.sampleLatent("normal", 64, 100, 0);
+      const z = core.pure.sampleLatent("normal", 64, 100, 0);
       const out = [];
       for (let i = 0; i < 50; i++) {
         await core.loadGenerator(weights[i % 3]);
@@ -147,9 +150,9 @@ test("50 model switches leave the wasm heap where it was", async () => {
 });
 
 test("a bad lab setting is refused by the core's limits before anything changes", async () => {
-  await visit("?backend=cpu", async (page) => {
+  await visit("?backend=cpu#lab", async (page) => {
     const max = await page.getByLabel("D steps per iteration (k)").getAttribute("max");
-    assert.equal(max, String(await page.evaluate(() => globalThis.ganPlayground.core.maths.labLimits().dSteps.max)));
+    assert.equal(max, String(await page.evaluate(() => globalThis.ganPlayground.core.pure.labLimits().dSteps.max)));
     await page.getByLabel("D steps per iteration (k)").fill("50");
     await page.getByLabel("D steps per iteration (k)").press("Enter");
     await page.getByRole("alert").filter({ hasText: "D steps per iteration must be a whole number from 1 to 10; got 50" }).waitFor();

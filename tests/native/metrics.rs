@@ -148,12 +148,18 @@ fn a_meter_reads_real_digits_near_its_floor_and_noise_far_from_it() {
         "/assets/weights/classifier-mnist.bpk"
     ))
     .unwrap();
+    let config = gan_playground::metrics::ClassifierConfig::for_images(&real);
+    let built =
+        || gan_playground::checkpoint::classifier_from_burn(&config, &classifier, &device).unwrap();
     assert!(
-        Meter::new(&classifier, &real, 600, 1, &device).is_err(),
+        Meter::new(built(), &real, 600, 1, &device).is_err(),
         "more than half the set"
     );
-    assert!(Meter::new(b"not a record", &real, 100, 1, &device).is_err());
-    let meter = Meter::new(&classifier, &real, 200, 1, &device).unwrap();
+    assert!(
+        gan_playground::checkpoint::classifier_from_burn(&config, b"not a record", &device)
+            .is_err()
+    );
+    let meter = Meter::new(built(), &real, 200, 1, &device).unwrap();
     assert!(meter.floor > 0.0);
     let digits = real.batch(&(800..1000).collect::<Vec<_>>(), &device);
     let on_real = meter.measure(digits.clone()).unwrap();

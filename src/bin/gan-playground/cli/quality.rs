@@ -93,11 +93,7 @@ pub fn train(args: ClassifierArgs) -> Result<()> {
         load_set(&args.dataset, "train")?,
         load_set(&args.dataset, "t10k")?,
     );
-    let config = ClassifierConfig {
-        image_size: train.size,
-        channels: train.channels,
-        ..ClassifierConfig::default()
-    };
+    let config = ClassifierConfig::for_images(&train);
     let progress = bar((args.epochs * (train.count / 128)) as u64)?;
     let model = train_classifier(
         &config,
@@ -185,11 +181,7 @@ pub fn eval(args: EvalArgs) -> Result<()> {
         }
         None => load_set(&args.dataset, "t10k")?,
     };
-    let config = ClassifierConfig {
-        image_size: test.size,
-        channels: test.channels,
-        ..ClassifierConfig::default()
-    };
+    let config = ClassifierConfig::for_images(&test);
     let classifier = load_classifier(
         &args
             .classifier

@@ -38,6 +38,17 @@ pub struct ClassifierConfig {
     pub features: usize,
 }
 
+impl ClassifierConfig {
+    /// The default classifier for images like `set` (its size and channels).
+    pub fn for_images(set: &ImageSet) -> ClassifierConfig {
+        ClassifierConfig {
+            image_size: set.size,
+            channels: set.channels,
+            ..ClassifierConfig::default()
+        }
+    }
+}
+
 impl Default for ClassifierConfig {
     fn default() -> Self {
         ClassifierConfig {
@@ -199,6 +210,7 @@ pub fn reference_stats(
 }
 
 /// The two numbers for a set of images.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quality {
