@@ -42,8 +42,8 @@ need_web_tools() {
 
 need_chromium() {
   # Debian's Chromium (and its chromedriver for wasm-bindgen-test); never a downloaded browser.
-  # Xvfb: the one browser test that needs a real window (a minimised, so hidden, tab: headless
-  # Chromium treats every page as visible).
+  # Xvfb: for the browser tests that need a real window, where a tab behind another is hidden
+  # (headless Chromium treats every page as visible; tests/e2e/window.mjs).
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v Xvfb >/dev/null; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo

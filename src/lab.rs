@@ -27,11 +27,18 @@ pub const COSTS: [GeneratorCost; 2] = [GeneratorCost::Saturating, GeneratorCost:
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabLimits {
+    // tsify reads a field named `Range<…>` as std's `start..end`: ours is `{ min, max }`.
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub lr: Range<f64>,
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub head_start: Range<usize>,
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub d_steps: Range<usize>,
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub g_steps: Range<usize>,
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub batch_size: Range<usize>,
+    #[cfg_attr(feature = "typescript", tsify(type = "Range<number>"))]
     pub width: Range<usize>,
 }
 

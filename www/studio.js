@@ -24,6 +24,11 @@ const REDRAW_MS = 250;
 const BATCH_MS = 250; // the most a batch of steps in the worker runs: how long a pause can wait
 const $ = (id) => document.getElementById(id);
 
+// A snapshot or a generator the core refused because the run diverged, said as such.
+const diverged = (promise) => promise.catch((e) => {
+  throw e.kind === "RunDiverged" ? new Error(`the run has diverged (${e.message}): Reset, or resume an earlier run`) : e;
+});
+
 export class Studio {
   constructor(core, { fetchBytes, onError, onMessage, onExplore }) {
     Object.assign(this, { core, onMessage, onExplore });
@@ -328,7 +333,7 @@ export class Studio {
 
   async #download(what) {
     await this.#ensureRun();
-    const bytes = what === "run" ? await this.core.studio.snapshot() : await this.core.studio.generator();
+    const bytes = await diverged(what === "run" ? this.core.studio.snapshot() : this.core.studio.generator());
     const name = `${what}-${this.data.label(this.run.dataset).replace(/\W+/g, "-")}-step${this.run.info.iteration}.safetensors`;
     const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(new Blob([bytes])), download: name });
     a.click();
@@ -342,7 +347,7 @@ export class Studio {
     const fallback = `${this.data.label(this.run.dataset).replace(/\W+/g, "-")}-step${this.run.info.iteration}`;
     const name = ($("studio-name").value.trim() || fallback).toLowerCase();
     if (!/^[a-z0-9_-]{1,40}$/.test(name)) throw new Error(`The name “${name}” may hold only a–z, 0–9, - and _ (at most 40).`);
-    const weights = await this.core.studio.generator();
+    const weights = await diverged(this.core.studio.generator());
     const model = { id: `local:${name}`, name: `${name} (trained here)`, prior: this.run.info.config.prior, bytes: weights, savedAt: Date.now() };
     await store.saveModel(model);
     await this.onExplore(model);

@@ -10,16 +10,41 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 
-// Resolves `what` of a child process's output once `pattern` matches it.
-function waitFor(stream, pattern, what) {
+const STARTUP_MS = 60_000; // for Xvfb or Chromium to say it is ready
+const CALL_MS = 120_000; // for one DevTools call to be answered
+
+// Resolves the first group of `pattern` in `child`'s output `stream` once it matches; rejects
+// if the child fails to start, exits or stays silent for STARTUP_MS.
+function waitFor(child, stream, pattern, what) {
   return new Promise((resolve, reject) => {
     let text = "";
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready within ${STARTUP_MS / 1000} s`)), STARTUP_MS);
+    const fail = (why) => { clearTimeout(timer); reject(new Error(`${what}: ${why}`)); };
     stream.on("data", (d) => {
       text += d;
       const m = text.match(pattern);
-      if (m) resolve(m[1]);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
-    stream.on("end", () => reject(new Error(`${what}: ended before it was ready`)));
+    child.once("error", (e) => fail(`could not start (${e.message}; scripts/setup.sh installs it)`));
+    child.once("exit", (code) => fail(`exited (${code}) before it was ready`));
+  });
+}
+
+// Ends a detached child's whole process group (helpers included), and waits for its leader.
+function end(child) {
+  return new Promise((resolve) => {
+    if (!child?.pid) return resolve();
+    const done = child.exitCode !== null || child.signalCode !== null;
+    if (!done) child.once("exit", () => resolve());
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    if (done) resolve();
   });
 }
 
@@ -32,33 +57,35 @@ export async function realWindow(url, { webgpu = false } = {}) {
   // starts the browser, so ending the script alone would leave the browser running.
   const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
     { stdio: ["ignore", "ignore", "ignore", "pipe"], detached: true });
-  const dir = await mkdtemp(join(tmpdir(), "gan-playground-window-"));
-  let chrome;
-  const end = (child) => new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", resolve);
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      resolve();
-    }
-  });
+  let chrome, dir;
+  // Should the test process end first, the groups go with it.
+  const orphans = () => [chrome, xvfb].forEach((c) => { try { process.kill(-c.pid, "SIGKILL"); } catch { /* gone */ } });
+  process.once("exit", orphans);
   const stop = async () => {
+    process.off("exit", orphans);
     await end(chrome);
     await end(xvfb);
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   };
   try {
-    const display = `:${(await waitFor(xvfb.stdio[3], /^(\d+)\n/, "Xvfb")).trim()}`;
+    dir = await mkdtemp(join(tmpdir(), "gan-playground-window-"));
+    const display = `:${(await waitFor(xvfb, xvfb.stdio[3], /^(\d+)\n/, "Xvfb")).trim()}`;
     chrome = spawn(process.env.CHROMIUM ?? "/usr/bin/chromium", ["--no-sandbox", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
       ...(webgpu ? ["--enable-unsafe-webgpu"] : []), `--user-data-dir=${dir}`,
       "--remote-debugging-port=0", "--window-size=1440,900", "about:blank"],
     { env: { ...process.env, DISPLAY: display }, stdio: ["ignore", "ignore", "pipe"], detached: true });
-    const ws = new WebSocket(await waitFor(chrome.stderr, /DevTools listening on (ws:\S+)/, "Chromium"));
-    await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
     let next = 0;
-    const pending = new Map();
+    const pending = new Map(); // call id → { resolve, reject }
+    const ws = new WebSocket(await waitFor(chrome, chrome.stderr, /DevTools listening on (ws:\S+)/, "Chromium"));
+    await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
+    // A browser that goes away fails every call waiting on it, instead of leaving it waiting.
+    const gone = (why) => {
+      for (const { reject } of pending.values()) reject(new Error(`Chromium went away: ${why}`));
+      pending.clear();
+    };
+    ws.on("close", () => gone("its DevTools connection closed"));
+    ws.on("error", (e) => gone(e.message));
     const errors = [];
     ws.on("message", (data) => {
       const m = JSON.parse(data);
@@ -74,8 +101,14 @@ export async function realWindow(url, { webgpu = false } = {}) {
       }
     });
     const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
+      if (ws.readyState !== WebSocket.OPEN) return reject(new Error(`${method}: Chromium went away`));
       const id = ++next;
-      pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${method}: no answer within ${CALL_MS / 1000} s`));
+      }, CALL_MS);
+      const settle = (f) => (v) => { clearTimeout(timer); f(v); };
+      pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       ws.send(JSON.stringify({ id, method, params, sessionId }));
     });
     const { targetInfos } = await send("Target.getTargets");
@@ -96,6 +129,7 @@ export async function realWindow(url, { webgpu = false } = {}) {
       const end = Date.now() + timeout;
       for (;;) {
         if (errors.length) throw new Error(`${what}: page errors: ${errors.join("; ")}`);
+        if (ws.readyState !== WebSocket.OPEN) throw new Error(`${what}: Chromium went away`);
         if (await evaluate(expression).catch(() => false)) return;
         if (Date.now() > end) throw new Error(`${what}: not within ${timeout / 1000} s`);
         await new Promise((r) => setTimeout(r, 100));
