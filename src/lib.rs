@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod data;
+pub mod directions;
 pub mod lab;
 pub mod latent;
 pub mod limits;

@@ -148,6 +148,11 @@ const OPS = {
     return must(generator, "load a generator").generate(z);
   },
 
+  // The generator's named directions in z (SeFa: from its weights alone, no device).
+  directions({ weights, count }) {
+    return core.latentDirections(weights, count);
+  },
+
   dataset({ name, bytes }) {
     if (!datasets.has(name)) datasets.set(name, core.Dataset.decode(bytes));
     return { count: datasets.get(name).count };

@@ -331,6 +331,15 @@ export class Core extends EventTarget {
   }
 
   /**
+   * The current generator's `count` strongest SeFa directions, computed in the generation
+   * worker from its weights. @param {number} count
+   */
+  async directions(count) {
+    if (!this.weights) throw new Error("load a generator first");
+    return this.generation.call("directions", { weights: this.weights, count });
+  }
+
+  /**
    * RGBA bytes of G(z); null when a newer request in `lane` superseded this one. On the CPU
    * backend a large batch is split between two workers (each image is computed alone, so the
    * halves are the images one worker would make).

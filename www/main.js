@@ -7,6 +7,7 @@ import { BACKENDS, Core, forcedWorkers } from "./core.js";
 import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
+import { DirectionsPanel } from "./directions.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
@@ -145,7 +146,17 @@ const renderer = new Renderer($("sample"), core, {
   },
   onError: (e) => showError(`Generation failed: ${e.message}`),
 });
-const latent = new LatentPanel(pure, { onChange: (z) => renderer.request(z), onMessage: showError });
+const latent = new LatentPanel(pure, {
+  onChange: (z) => {
+    renderer.request(z);
+    directions.changed(z);
+  },
+  onMessage: showError,
+});
+const directions = new DirectionsPanel(core, {
+  getZ: () => latent.z, setZ: (z) => latent.set(z),
+  onError: (e) => showError(`Directions: ${e.message}`),
+});
 const grid = new GridPanel(core, {
   onPick: (z) => latent.set(z),
   onError: (e) => showError(`The grid failed: ${e.message}`),
@@ -268,6 +279,7 @@ async function activate(model, want, code) {
   latent.set(z);
   interpolation.configure(model.prior, info.latent, latent.seed());
   grid.configure(model.prior, info.latent, info);
+  directions.configure(info).catch((e) => showError(`Directions: ${e.message}`));
   await grid.refresh();
   progress(null);
 }
@@ -382,6 +394,7 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
 }
 studio.offerSaved().catch((e) => showError(`Studio: ${e.message}`));
 showRecipe(startHash);
-// For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid and
-// the studio.
-globalThis.ganPlayground = { core, lab, grid, studio };
+
+// For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid, the
+// studio, the explorer's z and its directions.
+globalThis.ganPlayground = { core, lab, grid, studio, latent, directions };

@@ -52,6 +52,7 @@
  *   useBackend: [{ backend: Backend }, { backend: Backend }],
  *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],
  *   generate: [{ z: Float32Array }, Uint8ClampedArray],
+ *   directions: [{ weights: Uint8Array, count: number }, import("gan-core").Directions],
  *   dataset: [{ name: string, bytes: Uint8Array }, { count: number }],
  *   labHeadStart: [{ name: string, options: LabOptions }, { remaining: number }],
  *   labAdvance: [{ steps: number }, { remaining: number }],

@@ -151,6 +151,13 @@ pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
 
 /// The page's list of models, validated whole: `{ default, models: [{ id, name, weights, prior }] }`,
 /// or an error that names what is wrong with the file.
+/// The `count` SeFa directions of a generator's weights, strongest first
+/// (`directions::sefa`): `{ vectors, strengths }`.
+#[wasm_bindgen(js_name = latentDirections, unchecked_return_type = "Directions")]
+pub fn latent_directions(weights: &[u8], count: usize) -> Result<JsValue, JsError> {
+    to_js(&gan_playground::directions::sefa(weights, count).map_err(js_error)?)
+}
+
 #[wasm_bindgen(js_name = readManifest)]
 pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
     to_js(&gan_playground::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)

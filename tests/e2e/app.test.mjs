@@ -17,7 +17,7 @@ const SHOTS = process.env.SCREENSHOTS ?? "test-results/screenshots";
 // What each view is for, which must be on the first screen with nothing scrolled: the image a
 // person steers and the controls that steer it (on a phone, the first of them).
 const PRIMARY = {
-  explore: { wide: ["#sample", "#z-0", "#seed", "#randomize", "#play", "#scrub", "#new-grid"], phone: ["#sample", "#z-0"] },
+  explore: { wide: ["#sample", "#direction-0", "#z-0", "#seed", "#randomize", "#play", "#scrub", "#new-grid"], phone: ["#sample", "#direction-0"] },
   lab: { wide: ["#theory", "#theory-mode", "#probe", "#lab-run", "#lab-step", "#chart-gCost"], phone: ["#theory", "#theory-mode"] },
   studio: { wide: ["#studio-play", "#studio-step", "#studio-grid", "#studio-status", "#studio-chart-dLoss"], phone: ["#studio-play", "#studio-grid"] },
 };

@@ -10,6 +10,7 @@ mod average;
 mod checkpoint;
 mod cli;
 mod data;
+mod directions;
 mod lab;
 mod latent;
 mod loss;

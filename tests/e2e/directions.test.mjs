@@ -1,0 +1,45 @@
+// Named directions in the explorer (SeFa): a slider moves z along its direction from where z
+// is, the raw sliders follow, and each strip shows exactly what its slider gives.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveDist, visit, canvasPixels, frames, nextFrame, maxDifference, settled } from "./harness.mjs";
+
+let server;
+before(async () => { server = await serveDist(); });
+after(() => server.close());
+
+const ready = (page) => page.waitForFunction(() => document.getElementById("directions").dataset.ready === "true", null, { timeout: 120_000 });
+
+for (const backend of ["cpu", "webgpu"]) test(`${backend}: a SeFa slider moves z along its direction from where it is; its strip shows what it gives; a raw slider starts it again from there`, async () => {
+  await visit(async (page) => {
+    await ready(page);
+    assert.equal(await page.locator("#directions input[type=range]").count(), 5);
+    assert.equal(await page.locator("#directions .strip canvas").count(), 35);
+    const { base, direction } = await page.evaluate(async () => {
+      const { latent, core } = globalThis.ganPlayground;
+      return { base: Array.from(latent.z), direction: (await core.directions(5)).vectors[0] };
+    });
+    const before = await canvasPixels(page);
+    const n = await frames(page);
+    await page.getByLabel("SeFa 1", { exact: true }).fill("2");
+    await nextFrame(page, n);
+    assert.ok(maxDifference(before, await canvasPixels(page)) > 0, "the image changed");
+    // z = base + 2·v, as a link stores it (f16), and the raw sliders show it.
+    const z = await page.evaluate(() => Array.from(globalThis.ganPlayground.latent.z));
+    z.forEach((v, k) => assert.ok(Math.abs(v - (base[k] + 2 * direction[k])) < 2e-3, `z${k}: ${v} against ${base[k] + 2 * direction[k]}`));
+    assert.ok(Math.abs(Number(await page.locator("#z-0").inputValue()) - z[0]) <= 0.025 + 1e-9);
+    // The strip's +2 frame is the image the slider made.
+    await ready(page);
+    const strip = await canvasPixels(page, "#directions .direction:first-child .strip canvas:nth-child(6)");
+    // (On WebGPU a batch of 35 and a single image may round differently by a level.)
+    assert.ok(maxDifference(strip, await canvasPixels(page)) <= (backend === "cpu" ? 0 : 2), "the strip at +2 is the image at +2");
+    // A raw slider moves z itself: the directions start again from there, at 0.
+    const m = await frames(page);
+    await page.getByLabel("z7", { exact: true }).fill("1.5");
+    await nextFrame(page, m);
+    assert.equal(await page.getByLabel("SeFa 1", { exact: true }).inputValue(), "0");
+    await ready(page);
+    await settled(page);
+  }, { url: `${server.origin}/?backend=${backend}` });
+});
