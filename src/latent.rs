@@ -93,6 +93,24 @@ pub fn norm(z: &[f32]) -> f32 {
     z.iter().map(|v| v * v).sum::<f32>().sqrt()
 }
 
+/// The DCGAN paper's vector arithmetic: `a − b + c`, quantized as a link stores z. The three
+/// must be as long as each other and finite.
+pub fn arithmetic(a: &[f32], b: &[f32], c: &[f32]) -> Result<Vec<f32>, LatentError> {
+    for v in [b, c] {
+        if v.len() != a.len() {
+            return Err(LatentError::WrongDimension {
+                got: v.len(),
+                expected: a.len(),
+            });
+        }
+    }
+    let z: Vec<f32> = (0..a.len()).map(|i| a[i] - b[i] + c[i]).collect();
+    if let Some(index) = z.iter().position(|v| !v.is_finite()) {
+        return Err(LatentError::NotFinite { index });
+    }
+    Ok(quantize(&z))
+}
+
 /// Straight-line interpolation, `t` in [0, 1].
 pub fn lerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
     a.iter().zip(b).map(|(a, b)| a + (b - a) * t).collect()

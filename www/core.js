@@ -29,7 +29,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 
 // The core's pure functions the page may call directly (no device, no model).
 const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
-  "typicalNorm", "latentNorm", "interpolate", "randomWalkStep", "costCurve", "costAt",
+  "typicalNorm", "latentNorm", "latentArithmetic", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
   "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits", "readSeed", "readStudioCadence"];
 

@@ -8,6 +8,7 @@ import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
 import { DirectionsPanel } from "./directions.js";
+import { ArithmeticPanel } from "./arithmetic.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
@@ -157,6 +158,10 @@ const directions = new DirectionsPanel(core, {
   getZ: () => latent.z, setZ: (z) => latent.set(z),
   onError: (e) => showError(`Directions: ${e.message}`),
 });
+const arithmetic = new ArithmeticPanel(core, {
+  getZ: () => latent.z, setZ: (z) => latent.set(z),
+  onError: (e) => showError(`Arithmetic: ${e.message}`),
+});
 const grid = new GridPanel(core, {
   onPick: (z) => latent.set(z),
   onError: (e) => showError(`The grid failed: ${e.message}`),
@@ -280,6 +285,7 @@ async function activate(model, want, code) {
   interpolation.configure(model.prior, info.latent, latent.seed());
   grid.configure(model.prior, info.latent, info);
   directions.configure(info).catch((e) => showError(`Directions: ${e.message}`));
+  arithmetic.configure(info);
   await grid.refresh();
   progress(null);
 }

@@ -241,6 +241,12 @@ pub fn latent_norm(z: Vec<f32>) -> f32 {
     latent::norm(&z)
 }
 
+/// `a − b + c`, quantized as a link stores z (`latent::arithmetic`).
+#[wasm_bindgen(js_name = latentArithmetic)]
+pub fn latent_arithmetic(a: Vec<f32>, b: Vec<f32>, c: Vec<f32>) -> Result<Vec<f32>, JsError> {
+    latent::arithmetic(&a, &b, &c).map_err(js_error)
+}
+
 /// Interpolates from `a` to `b` at `t` in [0, 1]; `mode` is `lerp` or `slerp`.
 #[wasm_bindgen]
 pub fn interpolate(mode: &str, a: Vec<f32>, b: Vec<f32>, t: f32) -> Result<Vec<f32>, JsError> {

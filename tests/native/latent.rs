@@ -192,3 +192,33 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn arithmetic_is_a_minus_b_plus_c_as_a_link_stores_it_and_refuses_what_it_cannot_add() {
+    let a = sample(Prior::Normal, 1, 100, 1);
+    let b = sample(Prior::Normal, 1, 100, 2);
+    let c = sample(Prior::Normal, 1, 100, 3);
+    let z = arithmetic(&a, &b, &c).unwrap();
+    for i in 0..100 {
+        assert!(
+            (z[i] - (a[i] - b[i] + c[i])).abs() <= 1e-2 * (1.0 + z[i].abs()),
+            "{i}"
+        );
+    }
+    assert_eq!(quantize(&z), z, "already as a link stores it");
+    // a − a + c is c itself (to f16).
+    assert_eq!(arithmetic(&a, &a, &c).unwrap(), quantize(&c));
+    assert!(matches!(
+        arithmetic(&a, &b[..99], &c),
+        Err(LatentError::WrongDimension {
+            got: 99,
+            expected: 100
+        })
+    ));
+    let mut huge = c.clone();
+    huge[5] = f32::INFINITY;
+    assert!(matches!(
+        arithmetic(&a, &b, &huge),
+        Err(LatentError::NotFinite { index: 5 })
+    ));
+}

@@ -1,5 +1,6 @@
-// Named directions in the explorer (SeFa): a slider moves z along its direction from where z
-// is, the raw sliders follow, and each strip shows exactly what its slider gives.
+// The explorer's tools on z: named directions (SeFa: a slider moves z along its direction from
+// where z is, the raw sliders follow, and each strip shows exactly what its slider gives) and
+// latent arithmetic (A − B + C).
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -42,4 +43,28 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: a SeFa slider moves z
     await ready(page);
     await settled(page);
   }, { url: `${server.origin}/?backend=${backend}` });
+});
+
+test("latent arithmetic: A, B and C set from the image on screen give A − B + C, which loads into the sliders and draws as shown", async () => {
+  await visit(async (page) => {
+    const zs = [];
+    for (const [slot, seed] of [["a", 11], ["b", 12], ["c", 13]]) {
+      const n = await frames(page);
+      await page.locator("#seed").fill(String(seed));
+      await page.locator("#seed").dispatchEvent("change");
+      await nextFrame(page, n);
+      zs.push(await page.evaluate(() => Array.from(globalThis.ganPlayground.latent.z)));
+      await page.getByRole("button", { name: `Set ${slot.toUpperCase()}`, exact: true }).click();
+    }
+    await page.waitForFunction(() => document.getElementById("arith").dataset.ready === "true", null, { timeout: 120_000 });
+    const want = await page.evaluate(([a, b, c]) => Array.from(globalThis.ganPlayground.core.pure.latentArithmetic(a, b, c)), zs);
+    want.forEach((v, k) => assert.ok(Math.abs(v - (zs[0][k] - zs[1][k] + zs[2][k])) < 2e-2, `z${k}`));
+    const result = await canvasPixels(page, "#arith-result");
+    const n = await frames(page);
+    await page.getByRole("button", { name: "Load", exact: true }).click();
+    await nextFrame(page, n);
+    assert.deepEqual(await page.evaluate(() => Array.from(globalThis.ganPlayground.latent.z)), want, "the sliders hold A − B + C");
+    assert.deepEqual(await canvasPixels(page), result, "the explorer draws what the panel showed");
+    await settled(page);
+  }, { url: `${server.origin}/?backend=cpu` });
 });
