@@ -4,7 +4,8 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, visit, canvasPixels, frames, nextFrame, maxDifference, settled } from "./harness.mjs";
+import { mkdirSync } from "node:fs";
+import { serveDist, visit, canvasPixels, frames, nextFrame, maxDifference, settled, waitReady } from "./harness.mjs";
 
 let server;
 before(async () => { server = await serveDist(); });
@@ -65,6 +66,29 @@ test("latent arithmetic: A, B and C set from the image on screen give A − B + 
     await nextFrame(page, n);
     assert.deepEqual(await page.evaluate(() => Array.from(globalThis.ganPlayground.latent.z)), want, "the sliders hold A − B + C");
     assert.deepEqual(await canvasPixels(page), result, "the explorer draws what the panel showed");
+    await settled(page);
+  }, { url: `${server.origin}/?backend=cpu` });
+});
+
+// Each shipped generator's five strips, drawn in the page: each direction visibly changes the
+// image between −3 and +3 (docs/LATENT.md shows them: `npm run screenshots` writes them).
+test("strips: on every shipped generator, each SeFa direction visibly changes the image from −3 to +3", async () => {
+  const shots = process.env.SCREENSHOTS;
+  if (shots) mkdirSync(shots, { recursive: true });
+  await visit(async (page, errors) => {
+    for (const model of ["mnist", "fashion", "emoji"]) {
+      await page.locator("#model").selectOption(model);
+      await waitReady(page, errors);
+      await page.waitForFunction((m) => document.getElementById("model").value === m, model);
+      await ready(page);
+      for (let i = 0; i < 5; i++) {
+        const ends = [1, 7].map((k) => canvasPixels(page, `#directions .direction:nth-child(${i + 1}) .strip canvas:nth-child(${k})`));
+        const [low, high] = await Promise.all(ends);
+        const moved = low.filter((v, k) => k % 4 !== 3 && Math.abs(v - high[k]) > 32).length / (low.length * 0.75);
+        assert.ok(moved > 0.02, `${model}, SeFa ${i + 1}: only ${(100 * moved).toFixed(1)}% of the pixel values change by more than 32 levels`);
+      }
+      if (shots) await page.locator("#directions .direction-list").screenshot({ path: `${shots}/directions-${model}.png` });
+    }
     await settled(page);
   }, { url: `${server.origin}/?backend=cpu` });
 });
