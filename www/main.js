@@ -374,7 +374,7 @@ addEventListener("hashchange", (e) => {
   if (history.state?.view && state.model) history.replaceState(history.state, "", withView(explorerHash(), currentView()));
   if (history.state?.view || !names || shown) return;
   const queued = pendingLink !== null;
-  pendingLink = new URL(e.newURL).hash;
+  pendingLink = next;
   if (queued) return;
   guarded(async () => {
     const link = readHash(models, pendingLink);

@@ -24,6 +24,12 @@ const MAX_HEIGHT = 500; // a taller equal-scale range narrows the plot instead (
 const FREE_HEIGHT = 320; // the plot's height where the scale need not be equal
 const MAX_RANGE = 1e6; // the furthest a range may reach up or down (a cost of 1e6 is off any run)
 const within = (range) => range.every((v) => Math.abs(v) <= MAX_RANGE); // false for NaN
+// `range` as the boxes show it (6 significant digits), or null where that cannot be drawn:
+// not increasing once rounded, or past ±MAX_RANGE.
+const drawable = (range) => {
+  const rounded = range.map((v) => Number(v.toPrecision(6)));
+  return within(range) && rounded[0] < rounded[1] ? rounded : null;
+};
 const $ = (id) => document.getElementById(id);
 
 export class TheoryPlot {
@@ -56,8 +62,8 @@ export class TheoryPlot {
   // increasing and within ±MAX_RANGE (past it a span is no longer a finite number), leaving
   // the plot as it was.
   setRange(range) {
-    const rounded = range?.map((v) => Number(v.toPrecision(6))); // as the boxes show it
-    if (range !== null && !(within(range) && rounded[0] < rounded[1])) {
+    const rounded = range === null ? null : drawable(range);
+    if (range !== null && !rounded) {
       throw new Error(`The plot's range must go up from one number to a larger one, each from −${MAX_RANGE.toExponential()} to ${MAX_RANGE.toExponential()}; got ${range.join(" to ")}.`);
     }
     if (range === null) this.ranges.delete(this.view());
@@ -175,8 +181,7 @@ export class TheoryPlot {
 
   // A range from a gesture or a key, kept only where it can be drawn (else the plot stays).
   #tryRange(next) {
-    const rounded = next.map((v) => Number(v.toPrecision(6)));
-    if (within(rounded) && rounded[0] < rounded[1]) this.setRange(next); // else as far as it goes
+    if (drawable(next)) this.setRange(next); // else as far as it goes
   }
 
   // The data value at a client y, in the range `[y0, y1]` (default: the current one).
