@@ -336,6 +336,33 @@ pub fn to_rgba(values: &[f32], channels: usize, size: usize) -> Result<Vec<u8>, 
     Ok(out)
 }
 
+/// RGBA bytes of one `size`×`size` image (a canvas's `ImageData`) → `[channels, size, size]` in
+/// [−1, 1], the inverse of [`to_rgba`]: grey is the mean of R, G and B; alpha composites onto
+/// black (an empty canvas is black, as the datasets' background is).
+pub fn from_rgba(rgba: &[u8], channels: usize, size: usize) -> Result<Vec<f32>, DataError> {
+    let plane = size * size;
+    if !(channels == 1 || channels == 3) || plane == 0 || rgba.len() != plane * 4 {
+        return Err(DataError::Shape(format!(
+            "{} bytes are not one {size}×{size} RGBA image",
+            rgba.len()
+        )));
+    }
+    let mut out = vec![0.0; channels * plane];
+    for (p, px) in rgba.chunks_exact(4).enumerate() {
+        let alpha = px[3] as f32 / 255.0;
+        let value = |c: usize| normalise(0) + (normalise(px[c]) - normalise(0)) * alpha;
+        if channels == 1 {
+            let mean = (px[0] as f32 + px[1] as f32 + px[2] as f32) / 3.0;
+            out[p] = -1.0 + (mean / 127.5) * alpha;
+        } else {
+            for c in 0..3 {
+                out[c * plane + p] = value(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Which images make up batch number `step` when a shuffled epoch of `count` images is cut
 /// into batches of `batch_size` (the incomplete tail is dropped). A pure function of
 /// `(seed, step)`, so a resumed run sees exactly the batches it would have seen.

@@ -1,8 +1,20 @@
-//! Directions in z that mean something, for any DCGAN generator: SeFa (Shen & Zhou, "Closed-Form
-//! Factorization of Latent Semantics in GANs", CVPR 2021). G's first layer is linear in z
-//! (a transposed convolution from a 1×1 z): seen as a matrix A from z to its output, the
-//! directions that change that output most are the top eigenvectors of AᵀA. No sampling, no
-//! training: the weights alone.
+//! Directions in z that mean something, for any DCGAN generator, by three methods:
+//! - **SeFa** (Shen & Zhou, "Closed-Form Factorization of Latent Semantics in GANs", CVPR 2021).
+//!   G's first layer is linear in z (a transposed convolution from a 1×1 z): seen as a matrix A
+//!   from z to its output, the directions that change that output most are the top
+//!   eigenvectors of AᵀA. No sampling, no training: the weights alone.
+//! - **Feature-space PCA** (GANSpace, Härkönen et al. 2020, [`pca`]): the principal components of
+//!   G's first feature map (after batch norm and ReLU) over sampled z, carried back to z by least
+//!   squares. (PCA of the first layer's *linear* output would be SeFa again: its covariance
+//!   under an isotropic z is AᵀA's counterpart. The ReLU is what makes it differ.)
+//! - **Class directions** ([`classes`]): where a classifier exists, the normal of a linear
+//!   boundary in z around each class of G's samples: "toward 7".
+
+mod classes;
+mod pca;
+
+pub use classes::{ClassFit, classes, fit_boundaries};
+pub use pca::{least_squares, pca};
 
 use serde::Serialize;
 
@@ -15,22 +27,41 @@ use crate::model::ModelError;
 pub struct Directions {
     /// Unit vectors in z, each `latent` long.
     pub vectors: Vec<Vec<f32>>,
-    /// Each direction's eigenvalue of AᵀA: how much a unit step along it moves the first
-    /// layer's output (squared).
+    /// How much each direction counts, by its method: SeFa, its eigenvalue of AᵀA (how much a
+    /// unit step moves the first layer's output, squared); PCA, the variance of the first
+    /// feature map along its component; a class, the share of samples its boundary puts on the
+    /// right side.
     pub strengths: Vec<f64>,
+    /// What the page calls each one: "SeFa 1", "PCA 3", "toward 7".
+    pub names: Vec<String>,
+}
+
+/// Which z a method that samples draws: `samples` of them from `prior` with `seed`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    pub prior: crate::latent::Prior,
+    pub samples: usize,
+    pub seed: u64,
+}
+
+/// The most directions any method gives at once.
+pub const MAX_COUNT: usize = 20;
+
+fn check_count(count: usize, latent: usize) -> Result<(), ModelError> {
+    let most = latent.min(MAX_COUNT);
+    if !(1..=most).contains(&count) {
+        return Err(ModelError::Config(format!(
+            "the number of directions must be from 1 to {most}; got {count}"
+        )));
+    }
+    Ok(())
 }
 
 /// The `count` SeFa directions of the generator in `weights` (pytorch-dcgan safetensors, the
 /// file the explorer loads), validated whole first.
 pub fn sefa(weights: &[u8], count: usize) -> Result<Directions, CheckpointError> {
     let config = infer_generator_config(weights)?;
-    if !(1..=config.latent).contains(&count) {
-        return Err(ModelError::Config(format!(
-            "the number of directions must be from 1 to {} (the latent size); got {count}",
-            config.latent
-        ))
-        .into());
-    }
+    check_count(count, config.latent)?;
     let tensors = from_safetensors(&config.generator_tensors(), weights, "")?;
     // main.0.weight is [latent, out, k, k]: row i is what z_i adds to the first layer's output.
     let first = &tensors[0];
@@ -44,6 +75,7 @@ pub fn sefa(weights: &[u8], count: usize) -> Result<Directions, CheckpointError>
             .map(|&j| oriented((0..config.latent).map(|i| vectors[i * config.latent + j])))
             .collect(),
         strengths: order[..count].iter().map(|&j| values[j]).collect(),
+        names: (1..=count).map(|i| format!("SeFa {i}")).collect(),
     })
 }
 
@@ -68,7 +100,7 @@ fn gram(w: &[f32], rows: usize) -> Vec<f64> {
 
 /// A unit vector whose largest entry is positive: an eigenvector's sign is arbitrary, and
 /// this makes each direction the same on every run and backend.
-fn oriented(v: impl Iterator<Item = f64>) -> Vec<f32> {
+pub(crate) fn oriented(v: impl Iterator<Item = f64>) -> Vec<f32> {
     let v: Vec<f64> = v.collect();
     let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
     let largest = v

@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod data;
 pub mod directions;
+pub mod invert;
 pub mod lab;
 pub mod latent;
 pub mod limits;
@@ -13,6 +14,7 @@ pub mod loss;
 pub mod manifest;
 pub mod metrics;
 pub mod model;
+pub mod nearest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod npy;
 pub mod own_images;

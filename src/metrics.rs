@@ -6,7 +6,7 @@
 mod frechet;
 mod meter;
 
-pub use meter::{Measured, Meter};
+pub use meter::{Measured, Meter, to_size};
 
 pub use frechet::{
     FeatureStats, class_shares, classifier_score, frechet_distance, psd_sqrt, score_factors,

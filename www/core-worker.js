@@ -29,6 +29,10 @@ const runs = new Map();
 let studio = null;
 /** @type {Map<string, import("gan-core").QualityMeter>} dataset name → the studio's quality meter */
 const meters = new Map();
+/** @type {Map<string, import("gan-core").NearestImages>} a model's training set → its index */
+const indexes = new Map();
+/** @type {import("gan-core").LatentProjection | null} the drawing being projected */
+let projection = null;
 
 // WebGPU devices this worker's engines asked for (Burn's wgpu asks through the adapter's
 // requestDevice, so wrapping it sees them). A device the browser takes away (driver reset, GPU
@@ -148,9 +152,72 @@ const OPS = {
     return must(generator, "load a generator").generate(z);
   },
 
-  // The generator's named directions in z (SeFa: from its weights alone, no device).
-  directions({ weights, count }) {
-    return core.latentDirections(weights, count);
+  // The tools worker (src/web/tools.rs: always Burn's CPU backend). Directions in z: SeFa from
+  // the weights alone, PCA from sampled features, classes from labelled samples.
+  directions({ weights, method, count, prior }) {
+    return core.latentDirections(weights, method, count, prior);
+  },
+
+  classDirections({ weights, classifier, names, prior }) {
+    return core.classDirections(weights, classifier, names, prior);
+  },
+
+  // The nearest training images: an index per key (a model's training set), measured in chunks
+  // so the page can show progress.
+  nearestStart({ key, name, classifier }) {
+    const index = core.NearestImages.create(must(datasets.get(name), `send the ${name} images`), classifier);
+    indexes.set(key, replace(indexes.get(key), index));
+    return { count: index.count, byFeatures: index.byFeatures };
+  },
+
+  nearestExtend({ key, chunk }) {
+    return { remaining: must(indexes.get(key), "start the index").extend(chunk) };
+  },
+
+  nearestQuery({ key, rgba, size, k }) {
+    const index = must(indexes.get(key), "start the index");
+    const neighbours = index.query(rgba, size, k);
+    const images = neighbours.map((/** @type {any} */ n) => index.image(n.index));
+    const all = new Uint8Array(images.reduce((sum, i) => sum + i.length, 0));
+    images.reduce((at, i) => { all.set(i, at); return at + i.length; }, 0);
+    return { neighbours, images: all };
+  },
+
+  // A drawing projected into z: a newer one replaces the one running.
+  projectStart({ weights, rgba, prior, seed }) {
+    projection = replace(projection, core.LatentProjection.create(weights, rgba, prior, seed));
+    return {};
+  },
+
+  projectStep({ steps }) {
+    return must(projection, "start a projection").step(steps);
+  },
+
+  // One image file, checked and fitted as the studio fits one's own images, as RGBA at `size`.
+  async projectImage({ file, size }) {
+    const gatherer = new core.OwnImageGatherer(size, "pad");
+    try {
+      const { headBytes, tailBytes } = core.ownImageLimits();
+      const head = new Uint8Array(await file.slice(0, headBytes).arrayBuffer());
+      const tail = file.size <= head.length ? head : new Uint8Array(await file.slice(-tailBytes).arrayBuffer());
+      const place = gatherer.admit(file.name, file.size, head, tail);
+      if (!place) throw new Error(gatherer.rejected()[0]?.reason ?? "it cannot be used");
+      let bitmap;
+      try {
+        bitmap = await createImageBitmap(file, { premultiplyAlpha: "none" });
+      } catch {
+        throw new Error("it is corrupt: the browser could not decode it");
+      }
+      const canvas = new OffscreenCanvas(size, size);
+      const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
+      ctx.imageSmoothingQuality = "high";
+      const { source: s, dest: d } = place;
+      ctx.drawImage(bitmap, s.x, s.y, s.w, s.h, d.x, d.y, d.w, d.h);
+      bitmap.close();
+      return new Uint8Array(ctx.getImageData(0, 0, size, size).data.buffer);
+    } finally {
+      gatherer.free();
+    }
   },
 
   dataset({ name, bytes }) {

@@ -24,6 +24,7 @@
 /** @typedef {"cpu" | "webgpu"} Kind which of the two modules a worker runs */
 
 import { probeWebGpu } from "./backend.js";
+import { ToolsClient } from "./tools-client.js";
 
 export const BACKENDS = ["auto", "webgpu", "cpu"];
 
@@ -92,7 +93,7 @@ async function compile(url) {
   }
 }
 
-class CoreWorker {
+export class CoreWorker {
   /** @param {Core} core @param {Role} role @param {Kind} kind */
   constructor(core, role, kind) {
     this.core = core;
@@ -113,6 +114,7 @@ class CoreWorker {
     this.loading = null; // the weights it is loading
     this.loaded = Promise.resolve(); // settles when that load has ended, however it ended
     this.meters = new Set(); // datasets this instance has a quality meter for
+    this.indexes = new Set(); // nearest-image indexes this instance has built
     this.nextId = 1;
     this.worker.addEventListener("message", ({ data }) => this.#receive(data));
     this.worker.addEventListener("error", (e) => {
@@ -251,6 +253,8 @@ export class Core extends EventTarget {
     this.labWorkers = [];
     this.lab = new LabClient(this);
     this.studio = new StudioClient(this);
+    /** The explorer's tools (directions, nearest images, projection), in a CPU worker. */
+    this.tools = new ToolsClient(this);
   }
 
   /**
@@ -331,15 +335,6 @@ export class Core extends EventTarget {
   }
 
   /**
-   * The current generator's `count` strongest SeFa directions, computed in the generation
-   * worker from its weights. @param {number} count
-   */
-  async directions(count) {
-    if (!this.weights) throw new Error("load a generator first");
-    return this.generation.call("directions", { weights: this.weights, count });
-  }
-
-  /**
    * RGBA bytes of G(z); null when a newer request in `lane` superseded this one. On the CPU
    * backend a large batch is split between two workers (each image is computed alone, so the
    * halves are the images one worker would make).
@@ -403,6 +398,7 @@ export class Core extends EventTarget {
   /** The wasm heap of a worker, in bytes. */
   async memory(role = "generation") {
     const worker = role === "generation" ? this.generation : role === "generation-1" ? this.helper
+      : role === "tools" ? this.tools.worker
       : role === "studio" ? await this.studio.ready() : this.labWorkers.find((w) => w.role === role);
     if (!worker) throw new Error(`no ${role} worker is running`);
     return (await worker.call("memory", {})).wasmBytes;
@@ -411,7 +407,8 @@ export class Core extends EventTarget {
   // A restarted worker gets back what it held: the backend, and the model for generation.
   // The lab restores its runs itself, on "recovered".
   async recover(worker) {
-    if (this.backend) await worker.call("useBackend", { backend: this.backend });
+    // The tools worker holds no engine: its work is always on the CPU (src/web/tools.rs).
+    if (this.backend && worker.role !== "tools") await worker.call("useBackend", { backend: this.backend });
     if (worker === this.generation && this.weights) await worker.call("loadGenerator", { weights: this.weights });
     this.dispatchEvent(new CustomEvent("recovered", { detail: { role: worker.role } }));
   }

@@ -8,6 +8,8 @@ import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
 import { DirectionsPanel } from "./directions.js";
+import { NearestPanel } from "./nearest.js";
+import { ProjectPanel } from "./project.js";
 import { ArithmeticPanel } from "./arithmetic.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
@@ -68,7 +70,7 @@ function readHash(models, hash = location.hash) {
   const problem = !unknown ? null : model.startsWith("local:")
     ? `The link names “${model.slice(6)}”, a model trained in the studio of another browser (or one whose storage was cleared): such a model lives only in the browser that trained it.`
     : `The link names an unknown model “${model}”.`;
-  return { model: problem ? null : model, code: params.get("z"), problem };
+  return { model: problem ? null : model, code: params.get("z"), dir: params.get("dir"), problem };
 }
 
 // A studio recipe link (#recipe=…) fills the studio's set-up; true when `hash` is one.
@@ -156,11 +158,19 @@ const latent = new LatentPanel(pure, {
 });
 const directions = new DirectionsPanel(core, {
   getZ: () => latent.z, setZ: (z) => latent.set(z),
-  onError: (e) => showError(`Directions: ${e.message}`),
+  onError: (e) => addError(`Directions: ${e.message}`),
+  onChange: () => {
+    clearTimeout(state.hashTimer);
+    state.hashTimer = setTimeout(writeHash, 200);
+  },
 });
 const arithmetic = new ArithmeticPanel(core, {
   getZ: () => latent.z, setZ: (z) => latent.set(z),
   onError: (e) => showError(`Arithmetic: ${e.message}`),
+});
+const project = new ProjectPanel(core, {
+  setZ: (z) => latent.set(z),
+  onError: (e) => showError(`Projection: ${e.message}`),
 });
 const grid = new GridPanel(core, {
   onPick: (z) => latent.set(z),
@@ -199,6 +209,10 @@ const studio = new Studio(core, {
     await activate(model, state.want);
   }),
 });
+const nearest = new NearestPanel(core, {
+  data: studio.data, getZ: () => latent.z,
+  onError: (e) => showError(`Nearest images: ${e.message}`),
+});
 
 // A worker that died is started again by the core; the generation worker comes back with its
 // backend and model, and the page draws the same z again.
@@ -236,7 +250,8 @@ core.addEventListener("device-lost", (e) => {
 
 // What the explorer shows, as its link (which names no view: it opens the explorer).
 function explorerHash() {
-  return `#model=${state.model.id}&z=${pure.encodeLatent(latent.z)}`;
+  const dir = directions.link();
+  return `#model=${state.model.id}&z=${pure.encodeLatent(latent.z)}${dir ? `&dir=${dir}` : ""}`;
 }
 
 function writeHash() {
@@ -253,8 +268,23 @@ async function weightsOf(model) {
   return state.weights.get(model.id);
 }
 
-// Loads `model` on the wanted backend (choosing it if needed); `code` is a latent from a link.
-async function activate(model, want, code) {
+// The training set of `model` (a shipped one's own, or the studio run's that trained it): its
+// dataset name, or null for a model whose images are not known.
+function trainingSet(model) {
+  return model.dataset ?? (model.bytes ? null : model.id);
+}
+
+// What labels `model`'s samples: its set's classifier and class names, or null without one.
+function labelsOf(model) {
+  const set = trainingSet(model);
+  const classifier = set && studio.data.classifier(set);
+  const names = set && studio.data.classes(set);
+  return classifier && names ? { classifier, names } : null;
+}
+
+// Loads `model` on the wanted backend (choosing it if needed); `code` is a latent from a link,
+// `dir` its directions (`sefa:0=1.5`).
+async function activate(model, want, code, dir = null) {
   const bytes = await weightsOf(model);
   let info;
   if (!core.backend || state.want !== want) {
@@ -284,8 +314,10 @@ async function activate(model, want, code) {
   latent.set(z);
   interpolation.configure(model.prior, info.latent, latent.seed());
   grid.configure(model.prior, info.latent, info);
-  directions.configure(info).catch((e) => showError(`Directions: ${e.message}`));
+  directions.configure(info, model.prior, labelsOf(model), dir).catch((e) => addError(`Directions: ${e.message}`));
   arithmetic.configure(info);
+  project.configure(info, model.prior);
+  nearest.configure(model, trainingSet(model), info);
   await grid.refresh();
   progress(null);
 }
@@ -352,7 +384,7 @@ async function switchBackend(want) {
   showError("");
   lab.detach();
   const studioWasRunning = await studio.detach();
-  await activate(state.model, want, pure.encodeLatent(latent.z));
+  await activate(state.model, want, pure.encodeLatent(latent.z), directions.link());
   if (studioWasRunning) studio.start();
   const url = new URL(location.href);
   url.searchParams.set("backend", want);
@@ -380,7 +412,7 @@ addEventListener("hashchange", (e) => {
     const link = readHash(models, pendingLink);
     pendingLink = null;
     showError(link.problem ?? "");
-    await activate(link.model ? byId(link.model) : state.model, state.want, link.code);
+    await activate(link.model ? byId(link.model) : state.model, state.want, link.code, link.dir);
   });
 });
 const first = byId(hash.model ?? manifest.default);
@@ -389,18 +421,18 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
   // measures, and moves there if it is faster. The page is ready once that is settled; sliders
   // work from the first image on. Without an adapter, auto is the CPU at once (below).
   guarded(async () => {
-    await activate(first, "cpu", hash.code);
+    await activate(first, "cpu", hash.code, hash.dir);
     showBanner("Drawn on the CPU backend while WebGPU is looked for…");
   });
   await guarded(async () => {
-    if (state.model) await activate(state.model, "auto", pure.encodeLatent(latent.z));
+    if (state.model) await activate(state.model, "auto", pure.encodeLatent(latent.z), directions.link());
   });
 } else {
-  await guarded(() => activate(first, backend.want, hash.code));
+  await guarded(() => activate(first, backend.want, hash.code, hash.dir));
 }
 studio.offerSaved().catch((e) => showError(`Studio: ${e.message}`));
 showRecipe(startHash);
 
 // For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid, the
 // studio, the explorer's z and its directions.
-globalThis.ganPlayground = { core, lab, grid, studio, latent, directions };
+globalThis.ganPlayground = { core, lab, grid, studio, latent, directions, project, nearest };

@@ -7,7 +7,7 @@
 // and imported below. Nothing here runs.
 
 /**
- * @typedef {"generation" | "generation-1" | "studio" | `lab-${number}`} Role
+ * @typedef {"generation" | "generation-1" | "studio" | "tools" | `lab-${number}`} Role
  * One worker's job: generation (explorer, grid, interpolation; generation-1 takes half of a
  * large batch on the CPU), the studio's run, or one of the lab's workers.
  */
@@ -52,7 +52,14 @@
  *   useBackend: [{ backend: Backend }, { backend: Backend }],
  *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],
  *   generate: [{ z: Float32Array }, Uint8ClampedArray],
- *   directions: [{ weights: Uint8Array, count: number }, import("gan-core").Directions],
+ *   directions: [{ weights: Uint8Array, method: string, count: number, prior: string }, import("gan-core").Directions],
+ *   classDirections: [{ weights: Uint8Array, classifier: Uint8Array, names: string[], prior: string }, import("gan-core").Directions],
+ *   nearestStart: [{ key: string, name: string, classifier: Uint8Array | null }, { count: number, byFeatures: boolean }],
+ *   nearestExtend: [{ key: string, chunk: number }, { remaining: number }],
+ *   nearestQuery: [{ key: string, rgba: Uint8Array, size: number, k: number }, { neighbours: import("gan-core").Neighbour[], images: Uint8Array }],
+ *   projectStart: [{ weights: Uint8Array, rgba: Uint8Array, prior: string, seed: number }, {}],
+ *   projectStep: [{ steps: number }, import("gan-core").Projected],
+ *   projectImage: [{ file: File, size: number }, Uint8Array],
  *   dataset: [{ name: string, bytes: Uint8Array }, { count: number }],
  *   labHeadStart: [{ name: string, options: LabOptions }, { remaining: number }],
  *   labAdvance: [{ steps: number }, { remaining: number }],

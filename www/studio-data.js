@@ -6,8 +6,10 @@
 import * as store from "./store.js";
 
 const SHIPPED = {
-  mnist: { label: "MNIST", url: "data/mnist/train-10k-images-idx3-ubyte.gz", classifier: "weights/classifier-mnist.bpk" },
-  fashion: { label: "Fashion-MNIST", url: "data/fashion/train-5k-images-idx3-ubyte.gz", classifier: "weights/classifier-fashion.bpk" },
+  mnist: { label: "MNIST", url: "data/mnist/train-10k-images-idx3-ubyte.gz", classifier: "weights/classifier-mnist.bpk",
+    classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+  fashion: { label: "Fashion-MNIST", url: "data/fashion/train-5k-images-idx3-ubyte.gz", classifier: "weights/classifier-fashion.bpk",
+    classes: ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"] },
   emoji: { label: "emoji", url: "data/emoji/all-32px-images-idx3-ubyte.gz", classifier: null },
 };
 const SHOWN_REJECTIONS = 200; // the list shows this many; the count is always whole
@@ -100,6 +102,11 @@ export class StudioData {
       if (!this.classifiers.has(name)) this.classifiers.set(name, await this.fetchBytes(url, `Loading the ${SHIPPED[name].label} quality classifier`));
       return this.classifiers.get(name);
     };
+  }
+
+  /** The names of a shipped dataset's classes (what its classifier tells apart), else null. */
+  classes(name) {
+    return SHIPPED[name]?.classes ?? null;
   }
 
   /**

@@ -348,7 +348,7 @@ export class Studio {
     const name = ($("studio-name").value.trim() || fallback).toLowerCase();
     if (!/^[a-z0-9_-]{1,40}$/.test(name)) throw new Error(`The name “${name}” may hold only a–z, 0–9, - and _ (at most 40).`);
     const weights = await diverged(this.core.studio.generator());
-    const model = { id: `local:${name}`, name: `${name} (trained here)`, prior: this.run.info.config.prior, bytes: weights, savedAt: Date.now() };
+    const model = { id: `local:${name}`, name: `${name} (trained here)`, prior: this.run.info.config.prior, bytes: weights, dataset: this.run.dataset, savedAt: Date.now() };
     await store.saveModel(model);
     await this.onExplore(model);
   }

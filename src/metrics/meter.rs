@@ -82,7 +82,7 @@ impl Meter {
 
 /// The inverse of `ImageSet::fit_to` from 28 pixels: 64 → 32 by 2×2 means (pixel doubling
 /// undone), 32 → 28 by the centre crop (padding undone).
-fn to_size(images: Tensor<4>, size: usize) -> Result<Tensor<4>, ModelError> {
+pub fn to_size(images: Tensor<4>, size: usize) -> Result<Tensor<4>, ModelError> {
     let [n, c, s, _] = images.dims();
     match (s, size) {
         (a, b) if a == b => Ok(images),

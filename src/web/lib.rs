@@ -10,6 +10,7 @@ mod engine;
 mod lab;
 mod run;
 mod studio;
+mod tools;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -24,6 +25,7 @@ pub use lab::{LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_optio
 pub use studio::{
     QualityMeter, StudioRun, studio_defaults, studio_limits, validate_studio_options,
 };
+pub use tools::{LatentProjection, NearestImages, class_directions, latent_directions};
 
 unsafe extern "C" {
     /// Synthesised by wasm-ld: runs the static constructors (`inventory` registrations).
@@ -151,13 +153,6 @@ pub fn cost_at(cost: &str, d: f64) -> Result<JsValue, JsError> {
 
 /// The page's list of models, validated whole: `{ default, models: [{ id, name, weights, prior }] }`,
 /// or an error that names what is wrong with the file.
-/// The `count` SeFa directions of a generator's weights, strongest first
-/// (`directions::sefa`): `{ vectors, strengths }`.
-#[wasm_bindgen(js_name = latentDirections, unchecked_return_type = "Directions")]
-pub fn latent_directions(weights: &[u8], count: usize) -> Result<JsValue, JsError> {
-    to_js(&gan_playground::directions::sefa(weights, count).map_err(js_error)?)
-}
-
 #[wasm_bindgen(js_name = readManifest)]
 pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
     to_js(&gan_playground::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)

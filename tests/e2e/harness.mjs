@@ -47,7 +47,7 @@ export async function launch({ webgpu = true } = {}) {
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(e.message));
   return {
-    page, errors, requests,
+    page, errors, requests, context,
     close: async () => {
       await context.close();
       await rm(dir, { recursive: true, force: true });

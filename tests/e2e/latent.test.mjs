@@ -20,7 +20,7 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: a SeFa slider moves z
     assert.equal(await page.locator("#directions .strip canvas").count(), 35);
     const { base, direction } = await page.evaluate(async () => {
       const { latent, core } = globalThis.ganPlayground;
-      return { base: Array.from(latent.z), direction: (await core.directions(5)).vectors[0] };
+      return { base: Array.from(latent.z), direction: (await core.tools.directions("sefa", 5, "normal", null)).vectors[0] };
     });
     const before = await canvasPixels(page);
     const n = await frames(page);

@@ -1,0 +1,282 @@
+//! A drawing or a photo into z (GAN inversion, as iGAN projects a sketch): Adam on z through a
+//! fixed G with Burn's autodiff, minimising the pixel error plus a term that keeps ‖z‖ near the
+//! prior's typical norm (where G was trained). Several restarts run as one batch; the best so
+//! far is what the page shows. For the uniform prior, an entry that leaves [−1, 1] is drawn
+//! again (stochastic clipping, Lipton & Tripathi 2017), which escapes the box's corners that
+//! plain clipping sticks in.
+//!
+//! Like a training step, a step here reads nothing back: [`Projection::step`] answers the
+//! errors and z as tensors, which the caller reads (asynchronously on WebGPU) and hands to
+//! [`Projection::observe`].
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use crate::checkpoint::{generator_from_safetensors, infer_generator_config};
+use crate::latent::{self, Prior};
+use crate::model::{Generator, ModelConfig, ModelError, NormMode};
+
+/// Most restarts one projection runs together.
+pub const MAX_RESTARTS: usize = 64;
+/// Most steps one call may take.
+pub const MAX_STEPS: usize = 1_000;
+
+/// How a projection searches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InvertSettings {
+    pub prior: Prior,
+    /// Starts from this many z at once (one batch).
+    pub restarts: usize,
+    /// Adam's step size on z.
+    pub learning_rate: f64,
+    /// Weight of ((‖z‖ / typical norm) − 1)² against the mean squared pixel error.
+    pub norm_weight: f64,
+    /// Steps over which the step size falls to half (`lr / (1 + t / half_life)`): large
+    /// steps find the basin, small ones settle in it.
+    pub half_life: f64,
+    pub seed: u64,
+}
+
+impl InvertSettings {
+    /// What the page uses (tests/native/invert.rs and bench/ measure it).
+    pub fn new(prior: Prior, seed: u64) -> Self {
+        InvertSettings {
+            prior,
+            restarts: 8,
+            learning_rate: 0.1,
+            norm_weight: 0.002,
+            half_life: f64::INFINITY,
+            seed,
+        }
+    }
+}
+
+/// The best candidate so far.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Projected {
+    /// Steps taken.
+    pub iteration: usize,
+    /// Mean squared error per pixel, on [−1, 1], of the best z's image against the target.
+    pub error: f32,
+    /// The best z so far.
+    pub z: Vec<f32>,
+    /// Whether this answer's best is newer than the last one's.
+    pub improved: bool,
+}
+
+/// What one call of [`Projection::step`] leaves to read: each restart's pixel error and its z,
+/// both from the last forward pass (the z the errors belong to).
+pub struct PendingProjection {
+    pub errors: Tensor<1>,
+    pub z: Tensor<2>,
+}
+
+pub struct Projection {
+    generator: Generator,
+    config: ModelConfig,
+    settings: InvertSettings,
+    target: Tensor<4>,
+    z: Tensor<2>,
+    first: Tensor<2>,
+    second: Tensor<2>,
+    iteration: usize,
+    best: Option<(f32, Vec<f32>)>,
+    device: Device,
+}
+
+const BETA_1: f64 = 0.9;
+const BETA_2: f64 = 0.999;
+const EPSILON: f64 = 1e-8;
+
+impl Projection {
+    /// A projection of `target` (`[channels, size, size]` in [−1, 1], the generator's own size)
+    /// through the generator in `weights` (pytorch-dcgan safetensors), on `device` (made
+    /// autodiff here). Everything is checked before anything is built.
+    pub fn new(
+        weights: &[u8],
+        target: &[f32],
+        settings: InvertSettings,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        if !(1..=MAX_RESTARTS).contains(&settings.restarts) {
+            return Err(ModelError::Config(format!(
+                "from 1 to {MAX_RESTARTS} restarts; got {}",
+                settings.restarts
+            )));
+        }
+        for (name, value) in [
+            ("learning rate", settings.learning_rate),
+            ("norm weight", settings.norm_weight),
+        ] {
+            if !(value.is_finite() && value >= 0.0 && value <= 10.0) {
+                return Err(ModelError::Config(format!(
+                    "the projection's {name} must be from 0 to 10; got {value}"
+                )));
+            }
+        }
+        let config =
+            infer_generator_config(weights).map_err(|e| ModelError::Other(e.to_string()))?;
+        let (c, s) = (config.channels, config.image_size);
+        if target.len() != c * s * s {
+            return Err(ModelError::Config(format!(
+                "the target has {} values; this generator makes {s}×{s} images of {c} channel(s) ({})",
+                target.len(),
+                c * s * s
+            )));
+        }
+        if target.iter().any(|v| !v.is_finite()) {
+            return Err(ModelError::Config(
+                "the target holds a value that is not finite".into(),
+            ));
+        }
+        let plain = device.clone().without_autodiff();
+        let generator = generator_from_safetensors(&config, weights, &plain)
+            .map_err(|e| ModelError::Other(e.to_string()))?
+            .to_device(&plain.clone().autodiff())
+            .no_grad();
+        let target = Tensor::from_data(TensorData::new(target.to_vec(), [1, c, s, s]), &plain);
+        let n = settings.restarts * config.latent;
+        let z = Tensor::from_data(
+            TensorData::new(
+                latent::sample(
+                    settings.prior,
+                    settings.restarts,
+                    config.latent,
+                    settings.seed,
+                ),
+                [settings.restarts, config.latent],
+            ),
+            &plain,
+        );
+        let zeros = Tensor::<2>::zeros([settings.restarts, config.latent], &plain);
+        debug_assert_eq!(n, z.dims()[0] * z.dims()[1]);
+        Ok(Projection {
+            generator,
+            config,
+            settings,
+            target,
+            first: zeros.clone(),
+            second: zeros,
+            z,
+            iteration: 0,
+            best: None,
+            device: plain,
+        })
+    }
+
+    pub fn latent(&self) -> usize {
+        self.config.latent
+    }
+
+    /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]).
+    pub fn step(&mut self, steps: usize) -> Result<PendingProjection, ModelError> {
+        if !(1..=MAX_STEPS).contains(&steps) {
+            return Err(ModelError::Config(format!(
+                "from 1 to {MAX_STEPS} steps at once; got {steps}"
+            )));
+        }
+        let [r, latent] = self.z.dims();
+        let typical = self.settings.prior.typical_norm(latent) as f64;
+        let mut last = None;
+        for _ in 0..steps {
+            let z = self.z.clone().autodiff().require_grad();
+            let images = self.generator.forward_with(z.clone(), NormMode::Eval);
+            let errors = (images - self.target.clone().autodiff())
+                .square()
+                .reshape([r as i32, -1])
+                .mean_dim(1)
+                .reshape([r]);
+            let norms = z.clone().square().sum_dim(1).sqrt().reshape([r]);
+            let drift = norms.div_scalar(typical).sub_scalar(1.0).square();
+            let total = errors.clone().sum() + drift.sum().mul_scalar(self.settings.norm_weight);
+            let grads = total.backward();
+            let grad = z
+                .grad(&grads)
+                .ok_or_else(|| ModelError::Other("z has no gradient".into()))?;
+            last = Some(PendingProjection {
+                errors: errors.without_autodiff(),
+                z: self.z.clone(),
+            });
+            self.adam(grad);
+        }
+        last.ok_or_else(|| ModelError::Other("no step was taken".into()))
+    }
+
+    fn adam(&mut self, grad: Tensor<2>) {
+        self.iteration += 1;
+        let t = self.iteration as i32;
+        self.first = self
+            .first
+            .clone()
+            .mul_scalar(BETA_1)
+            .add(grad.clone().mul_scalar(1.0 - BETA_1));
+        self.second = self
+            .second
+            .clone()
+            .mul_scalar(BETA_2)
+            .add(grad.square().mul_scalar(1.0 - BETA_2));
+        let lr =
+            self.settings.learning_rate / (1.0 + self.iteration as f64 / self.settings.half_life);
+        let step = lr * (1.0 - BETA_2.powi(t)).sqrt() / (1.0 - BETA_1.powi(t));
+        let update = self
+            .first
+            .clone()
+            .div(self.second.clone().sqrt().add_scalar(EPSILON))
+            .mul_scalar(step);
+        let mut z = self.z.clone() - update;
+        if self.settings.prior == Prior::Uniform {
+            // Stochastic clipping: what left [−1, 1] is drawn again, from (seed, iteration).
+            let [r, latent] = z.dims();
+            let fresh = Tensor::from_data(
+                TensorData::new(
+                    latent::sample(
+                        Prior::Uniform,
+                        r,
+                        latent,
+                        self.settings.seed ^ (self.iteration as u64).wrapping_mul(0x9E37_79B9),
+                    ),
+                    [r, latent],
+                ),
+                &self.device,
+            );
+            z = z.clone().mask_where(z.abs().greater_elem(1.0), fresh);
+        }
+        self.z = z;
+    }
+
+    /// Takes what [`Projection::step`] left, read: `errors` (one per restart) and `z` (row per
+    /// restart). Keeps the best and answers it.
+    pub fn observe(&mut self, errors: &[f32], z: &[f32]) -> Result<Projected, ModelError> {
+        let latent = self.config.latent;
+        if errors.len() * latent != z.len() || errors.is_empty() {
+            return Err(ModelError::Other(format!(
+                "{} errors do not go with {} values of z",
+                errors.len(),
+                z.len()
+            )));
+        }
+        let (at, error) = errors
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_finite())
+            .fold((usize::MAX, f32::INFINITY), |best, (i, e)| {
+                if *e < best.1 { (i, *e) } else { best }
+            });
+        let improved = at != usize::MAX && self.best.as_ref().is_none_or(|(b, _)| error < *b);
+        if improved {
+            self.best = Some((error, latent::quantize(&z[at * latent..(at + 1) * latent])));
+        }
+        let (error, z) = self
+            .best
+            .clone()
+            .ok_or_else(|| ModelError::Other("every restart's error is NaN".into()))?;
+        Ok(Projected {
+            iteration: self.iteration,
+            error,
+            z,
+            improved,
+        })
+    }
+}
