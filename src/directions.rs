@@ -14,7 +14,7 @@ mod classes;
 mod pca;
 
 pub use classes::{ClassFit, classes, fit_boundaries};
-pub use pca::{least_squares, pca};
+pub use pca::{least_squares, pca, solve_spd};
 
 use serde::Serialize;
 

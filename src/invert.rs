@@ -9,6 +9,8 @@
 //! errors and z as tensors, which the caller reads (asynchronously on WebGPU) and hands to
 //! [`Projection::observe`].
 
+mod refine;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
@@ -28,6 +30,13 @@ pub struct InvertSettings {
     pub prior: Prior,
     /// Starts from this many z at once (one batch).
     pub restarts: usize,
+    /// After `prune_after` steps only the `keep` best restarts go on: many starts find the
+    /// basin, and each later step costs a fraction as much.
+    pub keep: usize,
+    pub prune_after: usize,
+    /// After this many steps, with one restart left, each step is one Gauss–Newton step
+    /// (Levenberg–Marquardt damped; `invert/refine.rs`) instead of Adam's.
+    pub refine_after: usize,
     /// Adam's step size on z.
     pub learning_rate: f64,
     /// Weight of ((‖z‖ / typical norm) − 1)² against the mean squared pixel error.
@@ -43,7 +52,10 @@ impl InvertSettings {
     pub fn new(prior: Prior, seed: u64) -> Self {
         InvertSettings {
             prior,
-            restarts: 8,
+            restarts: 16,
+            keep: 1,
+            prune_after: 30,
+            refine_after: 30,
             learning_rate: 0.1,
             norm_weight: 0.002,
             half_life: f64::INFINITY,
@@ -71,6 +83,8 @@ pub struct Projected {
 pub struct PendingProjection {
     pub errors: Tensor<1>,
     pub z: Tensor<2>,
+    /// In the Gauss–Newton phase, the batch's images `[1 + latent, pixels]` (the Jacobian's).
+    pub images: Option<Tensor<2>>,
 }
 
 pub struct Projection {
@@ -83,6 +97,10 @@ pub struct Projection {
     second: Tensor<2>,
     iteration: usize,
     best: Option<(f32, Vec<f32>)>,
+    /// The best z as found (the answer is it quantized, as a link stores z).
+    best_raw: Vec<f32>,
+    refine: Option<refine::Refine>,
+    target_values: Vec<f32>,
     device: Device,
 }
 
@@ -104,6 +122,12 @@ impl Projection {
             return Err(ModelError::Config(format!(
                 "from 1 to {MAX_RESTARTS} restarts; got {}",
                 settings.restarts
+            )));
+        }
+        if !(1..=settings.restarts).contains(&settings.keep) {
+            return Err(ModelError::Config(format!(
+                "the projection keeps from 1 to {} restarts; got {}",
+                settings.restarts, settings.keep
             )));
         }
         for (name, value) in [
@@ -136,7 +160,8 @@ impl Projection {
             .map_err(|e| ModelError::Other(e.to_string()))?
             .to_device(&plain.clone().autodiff())
             .no_grad();
-        let target = Tensor::from_data(TensorData::new(target.to_vec(), [1, c, s, s]), &plain);
+        let target_tensor =
+            Tensor::from_data(TensorData::new(target.to_vec(), [1, c, s, s]), &plain);
         let n = settings.restarts * config.latent;
         let z = Tensor::from_data(
             TensorData::new(
@@ -156,12 +181,15 @@ impl Projection {
             generator,
             config,
             settings,
-            target,
+            target: target_tensor,
             first: zeros.clone(),
             second: zeros,
             z,
             iteration: 0,
             best: None,
+            best_raw: Vec::new(),
+            refine: None,
+            target_values: target.to_vec(),
             device: plain,
         })
     }
@@ -178,6 +206,9 @@ impl Projection {
             )));
         }
         let [r, latent] = self.z.dims();
+        if r == 1 && self.iteration >= self.settings.refine_after && !self.best_raw.is_empty() {
+            return Ok(self.refine_step());
+        }
         let typical = self.settings.prior.typical_norm(latent) as f64;
         let mut last = None;
         for _ in 0..steps {
@@ -198,10 +229,42 @@ impl Projection {
             last = Some(PendingProjection {
                 errors: errors.without_autodiff(),
                 z: self.z.clone(),
+                images: None,
             });
             self.adam(grad);
         }
         last.ok_or_else(|| ModelError::Other("no step was taken".into()))
+    }
+
+    /// One Gauss–Newton step: a try of the solved step, or the batch that gives G's Jacobian.
+    fn refine_step(&mut self) -> PendingProjection {
+        let latent = self.config.latent;
+        let bound = (self.settings.prior == Prior::Uniform).then_some(1.0);
+        let refine = self
+            .refine
+            .get_or_insert_with(|| refine::Refine::new(self.best_raw.clone(), bound));
+        let batch = refine.batch();
+        let count = batch.len() / latent;
+        let rows = Tensor::from_data(TensorData::new(batch, [count, latent]), &self.device);
+        let candidate = Tensor::from_data(
+            TensorData::new(refine.first().to_vec(), [1, latent]),
+            &self.device,
+        );
+        let images = self
+            .generator
+            .valid()
+            .forward_with(rows, NormMode::Eval)
+            .reshape([count as i32, -1]);
+        let errors = (images.clone().slice(0..1) - self.target.clone().reshape([1, -1]))
+            .square()
+            .mean_dim(1)
+            .reshape([1]);
+        self.iteration += 1;
+        PendingProjection {
+            errors,
+            z: candidate,
+            images: Some(images),
+        }
     }
 
     fn adam(&mut self, grad: Tensor<2>) {
@@ -246,10 +309,35 @@ impl Projection {
         self.z = z;
     }
 
+    /// Keeps the `keep` restarts with the lowest errors (their z and Adam moments).
+    fn prune(&mut self, errors: &[f32]) {
+        let mut order: Vec<usize> = (0..errors.len()).collect();
+        order.sort_by(|&a, &b| errors[a].total_cmp(&errors[b]));
+        order.truncate(self.settings.keep.max(1));
+        let rows: Vec<i64> = order.iter().map(|&i| i as i64).collect();
+        let index = Tensor::<1, burn::tensor::Int>::from_data(
+            TensorData::new(rows.clone(), [rows.len()]),
+            &self.device,
+        );
+        self.z = self.z.clone().select(0, index.clone());
+        self.first = self.first.clone().select(0, index.clone());
+        self.second = self.second.clone().select(0, index);
+    }
+
     /// Takes what [`Projection::step`] left, read: `errors` (one per restart) and `z` (row per
     /// restart). Keeps the best and answers it.
-    pub fn observe(&mut self, errors: &[f32], z: &[f32]) -> Result<Projected, ModelError> {
+    pub fn observe(
+        &mut self,
+        errors: &[f32],
+        z: &[f32],
+        images: Option<&[f32]>,
+    ) -> Result<Projected, ModelError> {
         let latent = self.config.latent;
+        if let (Some(images), Some(refine)) = (images, self.refine.as_mut()) {
+            refine
+                .observe(images, &self.target_values)
+                .map_err(ModelError::Other)?;
+        }
         if errors.len() * latent != z.len() || errors.is_empty() {
             return Err(ModelError::Other(format!(
                 "{} errors do not go with {} values of z",
@@ -265,8 +353,16 @@ impl Projection {
                 if *e < best.1 { (i, *e) } else { best }
             });
         let improved = at != usize::MAX && self.best.as_ref().is_none_or(|(b, _)| error < *b);
+        let [rows, _] = self.z.dims();
+        if self.iteration >= self.settings.prune_after
+            && rows > self.settings.keep
+            && rows == errors.len()
+        {
+            self.prune(errors);
+        }
         if improved {
-            self.best = Some((error, latent::quantize(&z[at * latent..(at + 1) * latent])));
+            self.best_raw = z[at * latent..(at + 1) * latent].to_vec();
+            self.best = Some((error, latent::quantize(&self.best_raw)));
         }
         let (error, z) = self
             .best

@@ -215,15 +215,22 @@ pub fn least_squares(
             }
         }
     }
-    // A = L Lᵀ, then L Lᵀ B = XᵀY by two triangular solves per column.
+    solve_spd(&a, &b, p, q)
+        .ok_or_else(|| "least squares: the columns of X are not independent".into())
+}
+
+/// The `p`×`q` solution X of A X = B for a symmetric positive definite `p`×`p` A (row-major),
+/// by Cholesky; None when A is not (numerically) positive definite.
+pub fn solve_spd(a: &[f64], b: &[f64], p: usize, q: usize) -> Option<Vec<f64>> {
+    // A = L Lᵀ, then L Lᵀ X = B by two triangular solves per column.
     let mut l = vec![0f64; p * p];
     let scale = (0..p).map(|i| a[i * p + i]).fold(0.0, f64::max);
     for r in 0..p {
         for c in 0..=r {
             let sum: f64 = a[r * p + c] - (0..c).map(|k| l[r * p + k] * l[c * p + k]).sum::<f64>();
             if r == c {
-                if sum <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
-                    return Err("least squares: the columns of X are not independent".into());
+                if !(sum > 1e-12 * scale.max(f64::MIN_POSITIVE)) {
+                    return None;
                 }
                 l[r * p + r] = sum.sqrt();
             } else {
@@ -244,5 +251,5 @@ pub fn least_squares(
             out[r * q + c] = t[r];
         }
     }
-    Ok(out)
+    Some(out)
 }

@@ -172,13 +172,24 @@ impl LatentProjection {
             let pending = projection.borrow_mut().step(steps).map_err(js_error)?;
             let errors = pending.errors.into_data_async().await.map_err(read)?;
             let z = pending.z.into_data_async().await.map_err(read)?;
+            let images = match pending.images {
+                Some(images) => Some(
+                    images
+                        .into_data_async()
+                        .await
+                        .map_err(read)?
+                        .try_into_vec::<f32>()
+                        .map_err(read)?,
+                ),
+                None => None,
+            };
             let (errors, z) = (
                 errors.try_into_vec::<f32>().map_err(read)?,
                 z.try_into_vec::<f32>().map_err(read)?,
             );
             let seen = projection
                 .borrow_mut()
-                .observe(&errors, &z)
+                .observe(&errors, &z, images.as_deref())
                 .map_err(js_error)?;
             Ok(to_js(&seen)?)
         })

