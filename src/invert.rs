@@ -34,6 +34,9 @@ pub struct InvertSettings {
     /// basin, and each later step costs a fraction as much.
     pub keep: usize,
     pub prune_after: usize,
+    /// An earlier cut: after `narrow_after` steps, `narrow_to` restarts go on (`keep` ≤ it).
+    pub narrow_after: usize,
+    pub narrow_to: usize,
     /// After this many steps, with one restart left, each step is one Gauss–Newton step
     /// (Levenberg–Marquardt damped; `invert/refine.rs`) instead of Adam's.
     pub refine_after: usize,
@@ -55,6 +58,8 @@ impl InvertSettings {
             restarts: 16,
             keep: 1,
             prune_after: 30,
+            narrow_after: 30,
+            narrow_to: 1,
             refine_after: 30,
             learning_rate: 0.1,
             norm_weight: 0.002,
@@ -122,6 +127,12 @@ impl Projection {
             return Err(ModelError::Config(format!(
                 "from 1 to {MAX_RESTARTS} restarts; got {}",
                 settings.restarts
+            )));
+        }
+        if !(settings.keep..=settings.restarts).contains(&settings.narrow_to) {
+            return Err(ModelError::Config(format!(
+                "the projection narrows to from {} to {} restarts; got {}",
+                settings.keep, settings.restarts, settings.narrow_to
             )));
         }
         if !(1..=settings.restarts).contains(&settings.keep) {
@@ -310,10 +321,10 @@ impl Projection {
     }
 
     /// Keeps the `keep` restarts with the lowest errors (their z and Adam moments).
-    fn prune(&mut self, errors: &[f32]) {
+    fn prune(&mut self, errors: &[f32], keep: usize) {
         let mut order: Vec<usize> = (0..errors.len()).collect();
         order.sort_by(|&a, &b| errors[a].total_cmp(&errors[b]));
-        order.truncate(self.settings.keep.max(1));
+        order.truncate(keep.max(1));
         let rows: Vec<i64> = order.iter().map(|&i| i as i64).collect();
         let index = Tensor::<1, burn::tensor::Int>::from_data(
             TensorData::new(rows.clone(), [rows.len()]),
@@ -354,11 +365,15 @@ impl Projection {
             });
         let improved = at != usize::MAX && self.best.as_ref().is_none_or(|(b, _)| error < *b);
         let [rows, _] = self.z.dims();
-        if self.iteration >= self.settings.prune_after
-            && rows > self.settings.keep
-            && rows == errors.len()
-        {
-            self.prune(errors);
+        let keep = if self.iteration >= self.settings.prune_after {
+            self.settings.keep
+        } else if self.iteration >= self.settings.narrow_after {
+            self.settings.narrow_to
+        } else {
+            rows
+        };
+        if rows > keep && rows == errors.len() {
+            self.prune(errors, keep);
         }
         if improved {
             self.best_raw = z[at * latent..(at + 1) * latent].to_vec();

@@ -148,6 +148,8 @@ fn tune() {
         restarts: env("R", 16.0) as usize,
         keep: env("KEEP", 1.0) as usize,
         prune_after: env("PRUNE", 30.0) as usize,
+        narrow_after: env("NARROW", 30.0) as usize,
+        narrow_to: env("NARROW_TO", 1.0) as usize,
         refine_after: env("REFINE", 30.0) as usize,
         ..InvertSettings::new(Prior::Normal, 0)
     };
