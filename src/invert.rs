@@ -1,9 +1,11 @@
 //! A drawing or a photo into z (GAN inversion, as iGAN projects a sketch): Adam on z through a
 //! fixed G with Burn's autodiff, minimising the pixel error plus a term that keeps ‖z‖ near the
 //! prior's typical norm (where G was trained). Several restarts run as one batch; the best so
-//! far is what the page shows. For the uniform prior, an entry that leaves [−1, 1] is drawn
+//! far is what the page shows, and the worst restarts are dropped early (16, then 4, then
+//! 1). For the uniform prior, an entry that leaves [−1, 1] is drawn
 //! again (stochastic clipping, Lipton & Tripathi 2017), which escapes the box's corners that
-//! plain clipping sticks in.
+//! plain clipping sticks in. On the last restart, Gauss–Newton steps (`invert/refine.rs`)
+//! settle what Adam found.
 //!
 //! Like a training step, a step here reads nothing back: [`Projection::step`] answers the
 //! errors and z as tensors, which the caller reads (asynchronously on WebGPU) and hands to
@@ -57,10 +59,10 @@ impl InvertSettings {
             prior,
             restarts: 16,
             keep: 1,
-            prune_after: 30,
-            narrow_after: 30,
-            narrow_to: 1,
-            refine_after: 30,
+            prune_after: 20,
+            narrow_after: 10,
+            narrow_to: 4,
+            refine_after: 20,
             learning_rate: 0.1,
             norm_weight: 0.002,
             half_life: f64::INFINITY,
