@@ -18,6 +18,19 @@ fn read<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec().unwrap()
 }
 
+/// The shipped MNIST generator in `w` as a function from one z to its image's values.
+fn generator_of(w: &[u8]) -> impl Fn(&[f32]) -> Vec<f32> {
+    let device = Device::flex();
+    let config = infer_generator_config(w).unwrap();
+    let g = generator_from_safetensors(&config, w, &device).unwrap();
+    move |z| {
+        read(g.forward(Tensor::from_data(
+            TensorData::new(z.to_vec(), [1, config.latent]),
+            &device,
+        )))
+    }
+}
+
 /// Runs a projection of `target` for `steps`, `every` at a time (a call in the Gauss–Newton
 /// phase is one step of it, whatever `every` is); answers the errors seen.
 fn project(
@@ -46,15 +59,7 @@ fn project(
 #[test]
 fn projection_recovers_images_the_generator_made() {
     let w = weights();
-    let device = Device::flex();
-    let config = infer_generator_config(&w).unwrap();
-    let g = generator_from_safetensors(&config, &w, &device).unwrap();
-    let image = |z: &[f32]| {
-        read(g.forward(Tensor::from_data(
-            TensorData::new(z.to_vec(), [1, 100]),
-            &device,
-        )))
-    };
+    let image = generator_of(&w);
     let mut finals = Vec::new();
     for trial in 0..3u64 {
         let known = sample(Prior::Normal, 1, 100, 1000 + trial);
@@ -133,15 +138,7 @@ fn tune() {
             .unwrap_or(d)
     };
     let w = weights();
-    let device = Device::flex();
-    let config = infer_generator_config(&w).unwrap();
-    let g = generator_from_safetensors(&config, &w, &device).unwrap();
-    let image = |z: &[f32]| {
-        read(g.forward(Tensor::from_data(
-            TensorData::new(z.to_vec(), [1, 100]),
-            &device,
-        )))
-    };
+    let image = generator_of(&w);
     let settings = InvertSettings {
         learning_rate: env("LR", 0.08),
         norm_weight: env("NW", 0.002),
@@ -223,8 +220,7 @@ fn mnist_test_digits() {
     )
     .unwrap();
     let w = weights();
-    let config = infer_generator_config(&w).unwrap();
-    let g = generator_from_safetensors(&config, &w, &device).unwrap();
+    let generate = generator_of(&w);
     let calls: usize = std::env::var("CALLS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -251,8 +247,7 @@ fn mnist_test_digits() {
             calls * 10,
             10,
         );
-        let image = read(g.forward(Tensor::from_data(TensorData::new(z, [1, 100]), &device)));
-        if label(image) == labels[i] as usize {
+        if label(generate(&z)) == labels[i] as usize {
             same += 1;
         }
         errors.push(*seen.last().unwrap());
