@@ -349,14 +349,13 @@ pub fn from_rgba(rgba: &[u8], channels: usize, size: usize) -> Result<Vec<f32>, 
     }
     let mut out = vec![0.0; channels * plane];
     for (p, px) in rgba.chunks_exact(4).enumerate() {
-        let alpha = px[3] as f32 / 255.0;
-        let value = |c: usize| normalise(0) + (normalise(px[c]) - normalise(0)) * alpha;
+        // A byte value composited onto black by the pixel's alpha, in [−1, 1].
+        let on_black = |v: f32| -1.0 + v / 127.5 * (px[3] as f32 / 255.0);
         if channels == 1 {
-            let mean = (px[0] as f32 + px[1] as f32 + px[2] as f32) / 3.0;
-            out[p] = -1.0 + (mean / 127.5) * alpha;
+            out[p] = on_black((px[0] as f32 + px[1] as f32 + px[2] as f32) / 3.0);
         } else {
             for c in 0..3 {
-                out[c * plane + p] = value(c);
+                out[c * plane + p] = on_black(px[c] as f32);
             }
         }
     }

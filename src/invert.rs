@@ -46,9 +46,6 @@ pub struct InvertSettings {
     pub learning_rate: f64,
     /// Weight of ((‖z‖ / typical norm) − 1)² against the mean squared pixel error.
     pub norm_weight: f64,
-    /// Steps over which the step size falls to half (`lr / (1 + t / half_life)`): large
-    /// steps find the basin, small ones settle in it.
-    pub half_life: f64,
     pub seed: u64,
 }
 
@@ -65,7 +62,6 @@ impl InvertSettings {
             refine_after: 20,
             learning_rate: 0.1,
             norm_weight: 0.002,
-            half_life: f64::INFINITY,
             seed,
         }
     }
@@ -175,7 +171,6 @@ impl Projection {
             .no_grad();
         let target_tensor =
             Tensor::from_data(TensorData::new(target.to_vec(), [1, c, s, s]), &plain);
-        let n = settings.restarts * config.latent;
         let z = Tensor::from_data(
             TensorData::new(
                 latent::sample(
@@ -189,7 +184,6 @@ impl Projection {
             &plain,
         );
         let zeros = Tensor::<2>::zeros([settings.restarts, config.latent], &plain);
-        debug_assert_eq!(n, z.dims()[0] * z.dims()[1]);
         Ok(Projection {
             generator,
             config,
@@ -207,11 +201,8 @@ impl Projection {
         })
     }
 
-    pub fn latent(&self) -> usize {
-        self.config.latent
-    }
-
-    /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]).
+    /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]); once one restart is left
+    /// after `refine_after` steps, one Gauss–Newton call instead, whatever `steps` is.
     pub fn step(&mut self, steps: usize) -> Result<PendingProjection, ModelError> {
         if !(1..=MAX_STEPS).contains(&steps) {
             return Err(ModelError::Config(format!(
@@ -293,9 +284,8 @@ impl Projection {
             .clone()
             .mul_scalar(BETA_2)
             .add(grad.square().mul_scalar(1.0 - BETA_2));
-        let lr =
-            self.settings.learning_rate / (1.0 + self.iteration as f64 / self.settings.half_life);
-        let step = lr * (1.0 - BETA_2.powi(t)).sqrt() / (1.0 - BETA_1.powi(t));
+        let step =
+            self.settings.learning_rate * (1.0 - BETA_2.powi(t)).sqrt() / (1.0 - BETA_1.powi(t));
         let update = self
             .first
             .clone()

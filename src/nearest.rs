@@ -3,6 +3,8 @@
 //! digit drawn the same way"), in pixels otherwise. Brute force: a few thousand images of a
 //! few hundred values each is milliseconds per query.
 
+use std::rc::Rc;
+
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
@@ -27,7 +29,8 @@ pub struct Neighbour {
 
 /// A training set's images, measured once, to search.
 pub struct NearestIndex {
-    set: ImageSet,
+    /// Shared with whoever decoded it (the page's worker keeps one decoded set per dataset).
+    set: Rc<ImageSet>,
     classifier: Option<(Classifier, ClassifierConfig)>,
     features: Vec<f32>,
     dim: usize,
@@ -36,7 +39,7 @@ pub struct NearestIndex {
 impl NearestIndex {
     /// An index of `set`, in `classifier`'s features when one is given (built for images like
     /// `set`), else in pixels. Nothing is measured until [`NearestIndex::extend`].
-    pub fn new(set: ImageSet, classifier: Option<Classifier>) -> Result<Self, ModelError> {
+    pub fn new(set: Rc<ImageSet>, classifier: Option<Classifier>) -> Result<Self, ModelError> {
         if set.count == 0 {
             return Err(ModelError::Config("the training set has no images".into()));
         }

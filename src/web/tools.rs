@@ -91,7 +91,7 @@ pub struct NearestImages {
 impl NearestImages {
     /// Over `data`, in the features of `classifier` (a Burn record) when given, else in pixels.
     pub fn create(data: &Dataset, classifier: Option<Vec<u8>>) -> Result<NearestImages, JsError> {
-        let set = (*data.images()).clone();
+        let set = data.images();
         let classifier = match classifier {
             Some(bytes) => Some(
                 classifier_from_burn(&ClassifierConfig::for_images(&set), &bytes, &Device::flex())

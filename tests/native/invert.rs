@@ -142,7 +142,6 @@ fn tune() {
     let settings = InvertSettings {
         learning_rate: env("LR", 0.08),
         norm_weight: env("NW", 0.002),
-        half_life: env("HL", f64::INFINITY),
         restarts: env("R", 16.0) as usize,
         keep: env("KEEP", 1.0) as usize,
         prune_after: env("PRUNE", 20.0) as usize,

@@ -25,7 +25,7 @@ fn a_training_image_is_its_own_nearest() {
     .unwrap();
     for by_features in [true, false] {
         let c = by_features.then(|| classifier.clone());
-        let mut index = NearestIndex::new(set.clone(), c).unwrap();
+        let mut index = NearestIndex::new(std::rc::Rc::new(set.clone()), c).unwrap();
         assert_eq!(index.by_features(), by_features);
         assert_eq!(index.extend(250, &device).unwrap(), 350);
         while index.extend(250, &device).unwrap() > 0 {}
