@@ -18,6 +18,7 @@ pub mod nearest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod npy;
 pub mod own_images;
+pub mod plane;
 pub mod studio;
 pub mod train;
 

@@ -33,6 +33,8 @@ const meters = new Map();
 const indexes = new Map();
 /** @type {import("gan-core").LatentProjection | null} the drawing being projected */
 let projection = null;
+/** @type {import("gan-core").PlaneLab | null} the lab in data space: this worker's runs of one set-up */
+let plane = null;
 
 // WebGPU devices this worker's engines asked for (Burn's wgpu asks through the adapter's
 // requestDevice, so wrapping it sees them). A device the browser takes away (driver reset, GPU
@@ -218,6 +220,33 @@ const OPS = {
     } finally {
       gatherer.free();
     }
+  },
+
+  // The lab in data space (src/web/plane.rs: always the CPU backend). A new set-up replaces
+  // the runs only once it is built, so a refused one leaves them as they were.
+  planeCreate({ setup, keep }) {
+    plane = replace(plane, core.PlaneLab.create(setup, keep));
+    return plane.info();
+  },
+
+  planeUndo() {
+    return must(plane, "create the plane lab").undo();
+  },
+
+  planeStep({ iterations }) {
+    return must(plane, "create the plane lab").step(iterations);
+  },
+
+  planeStage() {
+    return must(plane, "create the plane lab").stage();
+  },
+
+  planeFrame() {
+    return must(plane, "create the plane lab").frame();
+  },
+
+  planeProbe({ run, xy }) {
+    return must(plane, "create the plane lab").probe(run, xy);
   },
 
   dataset({ name, bytes }) {

@@ -25,6 +25,7 @@
 
 import { probeWebGpu } from "./backend.js";
 import { ToolsClient } from "./tools-client.js";
+import { PlaneClient } from "./plane-client.js";
 
 export const BACKENDS = ["auto", "webgpu", "cpu"];
 
@@ -32,7 +33,11 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "latentArithmetic", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
-  "studioLimits", "studioDefaults", "validateStudioOptions", "ownImageLimits", "readSeed", "readStudioCadence"];
+  "studioLimits", "studioDefaults", "validateStudioOptions",
+  "planeDefaults", "planeLimits", "readPlaneSetup", "planeLink", "planeFromLink", "ownImageLimits", "readSeed", "readStudioCadence"];
+
+// Workers whose work is always on Burn's CPU backend, whatever the page's backend.
+const cpuOnly = (/** @type {string} */ role) => role === "tools" || role.startsWith("plane-");
 
 // A batch of this many images or more is split between the two CPU generation workers; a
 // smaller one is not worth a second worker's round trip (a single image takes ~2 ms).
@@ -43,7 +48,7 @@ const SPLIT_FROM = 8;
  * URL forces 1 or 2 (`?labWorkers=`, `?generationWorkers=`, for tests and benchmarks).
  * @param {string} param
  */
-function workerCount(param) {
+export function workerCount(param) {
   return forcedWorkers(param) ?? ((navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1);
 }
 
@@ -255,6 +260,8 @@ export class Core extends EventTarget {
     this.studio = new StudioClient(this);
     /** The explorer's tools (directions, nearest images, projection), in a CPU worker. */
     this.tools = new ToolsClient(this);
+    /** The lab in data space, in one or two CPU workers. */
+    this.plane = new PlaneClient(this);
   }
 
   /**
@@ -398,7 +405,7 @@ export class Core extends EventTarget {
   /** The wasm heap of a worker, in bytes. */
   async memory(role = "generation") {
     const worker = role === "generation" ? this.generation : role === "generation-1" ? this.helper
-      : role === "tools" ? this.tools.worker
+      : role === "tools" ? this.tools.worker : role.startsWith("plane-") ? this.plane.workers[Number(role.slice(6))]
       : role === "studio" ? await this.studio.ready() : this.labWorkers.find((w) => w.role === role);
     if (!worker) throw new Error(`no ${role} worker is running`);
     return (await worker.call("memory", {})).wasmBytes;
@@ -407,8 +414,9 @@ export class Core extends EventTarget {
   // A restarted worker gets back what it held: the backend, and the model for generation.
   // The lab restores its runs itself, on "recovered".
   async recover(worker) {
-    // The tools worker holds no engine: its work is always on the CPU (src/web/tools.rs).
-    if (this.backend && worker.role !== "tools") await worker.call("useBackend", { backend: this.backend });
+    // The tools and plane workers hold no engine: their work is always on the CPU
+    // (src/web/tools.rs, src/web/plane.rs).
+    if (this.backend && !cpuOnly(worker.role)) await worker.call("useBackend", { backend: this.backend });
     if (worker === this.generation && this.weights) await worker.call("loadGenerator", { weights: this.weights });
     this.dispatchEvent(new CustomEvent("recovered", { detail: { role: worker.role } }));
   }

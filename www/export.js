@@ -23,22 +23,26 @@ export function savePng(canvas, filename) {
   canvas.toBlob((blob) => download(blob, filename), "image/png");
 }
 
-// Records `canvas` for `ms` milliseconds; resolves when the file has been offered.
-export function recordWebm(canvas, ms, filename) {
+// Starts recording `canvas` as WebM; `stop()` resolves the video's Blob.
+export function startRecording(canvas) {
   if (typeof MediaRecorder === "undefined" || !canvas.captureStream) {
-    return Promise.reject(new Error("this browser cannot record video (no MediaRecorder)"));
+    throw new Error("this browser cannot record video (no MediaRecorder)");
   }
   const type = ["video/webm;codecs=vp9", "video/webm"].find((t) => MediaRecorder.isTypeSupported(t));
-  if (!type) return Promise.reject(new Error("this browser cannot record WebM"));
+  if (!type) throw new Error("this browser cannot record WebM");
   const recorder = new MediaRecorder(canvas.captureStream(30), { mimeType: type });
   const chunks = [];
   recorder.ondataavailable = (e) => chunks.push(e.data);
-  return new Promise((resolve) => {
-    recorder.onstop = () => {
-      download(new Blob(chunks, { type: "video/webm" }), filename);
-      resolve();
-    };
-    recorder.start();
-    setTimeout(() => recorder.stop(), ms);
+  const stopped = new Promise((resolve) => {
+    recorder.onstop = () => resolve(new Blob(chunks, { type: "video/webm" }));
   });
+  recorder.start();
+  return { stop: () => { recorder.stop(); return stopped; } };
+}
+
+// Records `canvas` for `ms` milliseconds; resolves when the file has been offered.
+export async function recordWebm(canvas, ms, filename) {
+  const recording = startRecording(canvas);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  download(await recording.stop(), filename);
 }

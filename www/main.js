@@ -14,6 +14,7 @@ import { ArithmeticPanel } from "./arithmetic.js";
 import { InterpolationPanel } from "./interpolate.js";
 import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
+import { PlanePanel } from "./plane.js";
 import { Studio } from "./studio.js";
 import { localModels } from "./store.js";
 import { currentView, sameState, showView, viewOf, withView } from "./views.js";
@@ -86,6 +87,15 @@ function showRecipe(hash) {
   return true;
 }
 
+// A link to the lab in data space (#lab&plane=…) sets it up and builds its runs; true when
+// `hash` is one. Like a recipe, it has done its work once applied.
+function showPlane(hash) {
+  if (!plane.applyLink(hash)) return false;
+  showView("lab");
+  if (state.model) history.replaceState(null, "", withView(explorerHash(), "lab"));
+  return true;
+}
+
 function backendWanted() {
   const want = new URLSearchParams(location.search).get("backend") ?? "auto";
   if (BACKENDS.includes(want)) return { want };
@@ -96,7 +106,7 @@ function backendWanted() {
 // page then chooses as it would without it.
 function workerCountProblems() {
   const params = new URLSearchParams(location.search);
-  return ["labWorkers", "generationWorkers"].filter((p) => params.has(p) && forcedWorkers(p) === null)
+  return ["labWorkers", "generationWorkers", "planeWorkers"].filter((p) => params.has(p) && forcedWorkers(p) === null)
     .map((p) => `${p} in the URL must be 1 or 2; got “${params.get(p)}”: the page chooses instead.`);
 }
 
@@ -193,6 +203,11 @@ async function fetchAndClear(url, label) {
 const lab = new LossLab(core, {
   fetchBytes: fetchAndClear,
   onError: (e) => showError(`Loss lab: ${e.message}`),
+  onMessage: (text) => showBanner(text),
+});
+
+const plane = new PlanePanel(core, {
+  onError: (e) => showError(`Lab in data space: ${e.message}`),
   onMessage: (text) => showBanner(text),
 });
 
@@ -398,7 +413,7 @@ $("export-image").addEventListener("click", () => savePng(scaled($("sample"), 8)
 addEventListener("hashchange", (e) => {
   const next = new URL(e.newURL).hash;
   showView(viewOf(next) ?? (viewOf(new URL(e.oldURL).hash) ? "explore" : currentView()));
-  if (showRecipe(next)) return;
+  if (showRecipe(next) || showPlane(next)) return;
   // Back or Forward to a view's entry changes the view only (its z may be older than the
   // explorer's); so does a link that names only a view (#lab), or the state already shown.
   const names = next.replace(/^#/, "").split("&").some((p) => /^(model|z)=/.test(p));
@@ -432,7 +447,8 @@ if (backend.want === "auto" && await core.webGpuOffered()) {
 }
 studio.offerSaved().catch((e) => showError(`Studio: ${e.message}`));
 showRecipe(startHash);
+showPlane(startHash);
 
-// For tests and benchmarks: the facade (heaps, workers), the lab (its history), the grid, the
-// studio, the explorer's z and its directions.
-globalThis.ganPlayground = { core, lab, grid, studio, latent, directions, project, nearest };
+// For tests and benchmarks: the facade (heaps, workers), the lab (its history), the lab in data
+// space, the grid, the studio, the explorer's z and its directions.
+globalThis.ganPlayground = { core, lab, plane, grid, studio, latent, directions, project, nearest };

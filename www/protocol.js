@@ -7,9 +7,10 @@
 // and imported below. Nothing here runs.
 
 /**
- * @typedef {"generation" | "generation-1" | "studio" | "tools" | `lab-${number}`} Role
+ * @typedef {"generation" | "generation-1" | "studio" | "tools" | `plane-${number}` | `lab-${number}`} Role
  * One worker's job: generation (explorer, grid, interpolation; generation-1 takes half of a
- * large batch on the CPU), the studio's run, or one of the lab's workers.
+ * large batch on the CPU), the studio's run, the explorer's tools, the lab in data space
+ * (plane), or one of the loss lab's workers.
  */
 
 /**
@@ -25,6 +26,8 @@
  *   batchSize: Typed, dSteps: Typed, gSteps: Typed, cost: string, prior: string,
  *   seed: Typed, augment: Augment, ema: Typed }} StudioOptions
  * @typedef {import("gan-core").RunInfo} StudioInfo
+ * The lab in data space: its set-up as the controls hold it (a number, or the text typed).
+ * @typedef {{ [K in keyof import("gan-core").PlaneSetup]?: import("gan-core").PlaneSetup[K] | string }} PlaneOptions
  * @typedef {"webgpu" | "cpu"} Backend
  */
 
@@ -61,6 +64,12 @@
  *   projectStep: [{ steps: number }, import("gan-core").Projected],
  *   projectImage: [{ file: File, size: number }, Uint8Array],
  *   dataset: [{ name: string, bytes: Uint8Array }, { count: number }],
+ *   planeCreate: [{ setup: PlaneOptions, keep: number[] }, import("gan-core").PlaneInfo],
+ *   planeUndo: [{}, import("gan-core").PlaneFrame],
+ *   planeStep: [{ iterations: number }, import("gan-core").PlaneFrame],
+ *   planeStage: [{}, import("gan-core").PlaneFrame],
+ *   planeFrame: [{}, import("gan-core").PlaneFrame],
+ *   planeProbe: [{ run: number, xy: Float32Array }, import("gan-core").PlaneProbe],
  *   labHeadStart: [{ name: string, options: LabOptions }, { remaining: number }],
  *   labAdvance: [{ steps: number }, { remaining: number }],
  *   labHandOver: [{}, Uint8Array],

@@ -8,6 +8,7 @@
 mod dataset;
 mod engine;
 mod lab;
+mod plane;
 mod run;
 mod studio;
 mod tools;
@@ -22,6 +23,9 @@ use gan_playground::loss::{GeneratorCost, cost_curve};
 pub use dataset::{Dataset, OwnImageGatherer, own_image_limits};
 pub use engine::{Engine, LoadedGenerator};
 pub use lab::{LabHeadStart, LabRun, lab_defaults, lab_limits, validate_lab_options};
+pub use plane::{
+    PlaneRuns, plane_defaults, plane_from_link, plane_limits, plane_link, read_plane_setup,
+};
 pub use studio::{
     QualityMeter, StudioRun, studio_defaults, studio_limits, validate_studio_options,
 };

@@ -171,7 +171,8 @@ test("keyboard: the header first, focus always visible, the theory plot's probe 
     assert.deepEqual(order.slice(0, 6).map((o) => o.id), ["gan-playground", "Explore", "Lab", "Studio", "model", "backend-choice"]);
     assert.deepEqual(order.filter((o) => !o.outline), [], "every focus shows an outline");
     // The theory plot takes the focus; ← → move the probe, + zooms, 0 resets.
-    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement.id)) !== "theory"; i++) await page.keyboard.press("Tab");
+    // Past it, round the whole page (the lab in data space below it has many controls) and back.
+    for (let i = 0; i < 200 && (await page.evaluate(() => document.activeElement.id)) !== "theory"; i++) await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.id), "theory");
     const probe = () => page.locator("#probe").inputValue().then(Number);
     const before = await probe();

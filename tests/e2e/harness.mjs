@@ -109,8 +109,8 @@ async function untilOrError(page, errors, condition, what, arg, timeout = 240_00
 // test can read a state as final, or check that nothing more happens.
 export async function settled(page) {
   await page.waitForFunction(() => {
-    const { core, lab, studio } = globalThis.ganPlayground;
-    return !lab.running && !lab.creating && !studio.running && core.outstanding() === 0
+    const { core, lab, plane, studio } = globalThis.ganPlayground;
+    return !lab.running && !lab.creating && !plane.running && !plane.building && !studio.running && core.outstanding() === 0
       && document.getElementById("sample").dataset.pending === "0";
   }, null, { timeout: 120_000 });
 }

@@ -743,3 +743,57 @@ fn bench_generate_times_the_shipped_generator_and_refuses_bad_flags() {
         );
     }
 }
+
+#[test]
+fn plane_measures_the_runs_and_refuses_bad_setups_and_an_existing_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = r#"{"shape":"grid","batchSize":32,"gWidth":8,"dWidth":8,"headStart":5}"#;
+    let csv = dir.path().join("plane.csv");
+    let args = [
+        "plane", "--setup", setup, "--steps", "4", "--every", "2", "--csv",
+    ];
+    let stderr = run_ok(bin().args(args).arg(&csv).current_dir(dir.path()));
+    assert!(stderr.contains("iterations/s"), "{stderr}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    // A header, then both runs at iterations 0, 2 and 4.
+    assert_eq!(lines.len(), 1 + 2 * 3, "{written}");
+    assert!(lines[6].starts_with("non_saturating,4,"), "{written}");
+    assert!(
+        lines[1].contains(",25,"),
+        "the grid has 25 modes: {}",
+        lines[1]
+    );
+    // The CSV is never overwritten; bad set-ups and links are said.
+    refused(
+        dir.path(),
+        &args
+            .iter()
+            .copied()
+            .chain([csv.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+        "exists",
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), written);
+    refused(
+        dir.path(),
+        &["plane", "--setup", r#"{"lrD":"NaN"}"#],
+        "D learning rate must be",
+    );
+    refused(
+        dir.path(),
+        &["plane", "--setup", r#"{"shape":"drawn"}"#],
+        "drawn points must be",
+    );
+    refused(
+        dir.path(),
+        &["plane", "--setup", "{not json"],
+        "--setup is not a JSON object",
+    );
+    refused(
+        dir.path(),
+        &["plane", "--setup", "%%%"],
+        "the link's set-up must be",
+    );
+    refused(dir.path(), &["plane", "--steps", "0"], "not a whole number");
+}

@@ -21,6 +21,7 @@ mod nearest;
 mod npy;
 mod own_images;
 mod parity;
+mod plane;
 mod quality;
 mod schedule;
 mod settings;

@@ -4,6 +4,7 @@
 mod bench;
 mod files;
 mod lab;
+mod plane;
 mod quality;
 mod train;
 
@@ -46,6 +47,8 @@ enum Command {
     Export(quality::ExportArgs),
     /// The loss lab: saturating vs non-saturating cost from the same start, measured.
     Lab(lab::LabArgs),
+    /// The lab in data space: GANs on points in the plane, one run per generator cost.
+    Plane(plane::PlaneArgs),
     /// Time the generator as the page's generate runs it (z in, RGBA out); prints JSON.
     BenchGenerate(bench::BenchArgs),
 }
@@ -207,6 +210,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => quality::eval(args),
         Command::Export(args) => quality::export(args),
         Command::Lab(args) => lab::run(args),
+        Command::Plane(args) => plane::run(args),
         Command::BenchGenerate(args) => bench::run(args),
     }
 }
