@@ -129,6 +129,18 @@ test("layout and accessibility: each view fits 1440×900 and 390×844, with scre
     await view(page, "lab");
     await page.screenshot({ path: `${SHOTS}/lab-1440x900-dark.png` });
     await page.emulateMedia({ colorScheme: "light" });
+    // The lab in data space on the 25-Gaussian grid, played to iteration 2,500 (where
+    // docs/LOSS_LAB.md measures the two costs apart, natively).
+    await page.locator("#plane-panel").scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => globalThis.ganPlayground.plane.frame && !globalThis.ganPlayground.plane.building, null, { timeout: 240_000 });
+    await page.locator("#plane-shape").selectOption("grid");
+    await page.waitForFunction(() => globalThis.ganPlayground.plane.setup?.shape === "grid" && !globalThis.ganPlayground.plane.building, null, { timeout: 240_000 });
+    await page.locator("#plane-speed").selectOption("20");
+    await page.locator("#plane-play").click();
+    await page.waitForFunction(() => globalThis.ganPlayground.plane.frame.iteration >= 2500, null, { timeout: 240_000 });
+    await page.locator("#plane-play").click();
+    await settled(page);
+    await page.locator("#plane-runs").screenshot({ path: `${SHOTS}/lab-plane-1440x900.png` });
     // An error shown is a state a person reaches too.
     await view(page, "explore");
     await page.locator("#seed").fill("-1");
