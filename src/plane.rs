@@ -25,7 +25,7 @@ pub mod mlp;
 pub mod setup;
 
 use data::Mixture;
-pub use frame::{HEAT, PlaneFrame, PlaneInfo, PlaneProbe, RunFrame};
+pub use frame::{HEAT, PROBE_MAX, PlaneFrame, PlaneInfo, PlaneProbe, RunFrame};
 use mlp::Mlp;
 pub use setup::{LIMITS, Optimizer, PlaneLimits, PlaneSetup};
 

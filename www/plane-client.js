@@ -17,6 +17,20 @@ export class PlaneClient {
     this.workers = [];
     /** @type {CoreWorker[]} the workers holding the current set-up's runs */
     this.active = [];
+    // One request at a time, its undo included: an undo must take back that request, not one
+    // posted after it.
+    /** @type {Promise<unknown>} */
+    this.queue = Promise.resolve();
+  }
+
+  /**
+   * `work` once every request before it has settled.
+   * @template T @param {() => Promise<T>} work @returns {Promise<T>}
+   */
+  #serial(work) {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => {});
+    return next;
   }
 
   /** The first worker (what `core.memory("plane-0")` reads). */
@@ -25,7 +39,12 @@ export class PlaneClient {
   }
 
   /** Builds every run of `setup` (the head start included): resolves what does not change. @param {PlaneOptions} setup */
-  async create(setup) {
+  create(setup) {
+    return this.#serial(() => this.#create(setup));
+  }
+
+  /** @param {PlaneOptions} setup */
+  async #create(setup) {
     const runs = setup.third ? 3 : 2;
     const wanted = Math.min(runs, workerCount("planeWorkers"));
     while (this.workers.length < wanted) this.workers.push(new CoreWorker(this.core, `plane-${this.workers.length}`, "cpu"));
@@ -38,22 +57,24 @@ export class PlaneClient {
 
   /** `iterations` more, then what every run draws. @param {number} iterations */
   step(iterations) {
-    return this.#all((w) => w.call("planeStep", { iterations }));
+    return this.#serial(() => this.#all((w) => w.call("planeStep", { iterations })));
   }
 
   /** The next half of an iteration (D's steps, or G's), then what every run draws. */
   stage() {
-    return this.#all((w) => w.call("planeStage", {}));
+    return this.#serial(() => this.#all((w) => w.call("planeStage", {})));
   }
 
-  async frame() {
-    return this.#merge(await Promise.all(this.active.map((w) => w.call("planeFrame", {}))));
+  frame() {
+    return this.#serial(async () => this.#merge(await Promise.all(this.active.map((w) => w.call("planeFrame", {})))));
   }
 
   /** Run `run`'s D(x), logit and arrow at `xy` ([x, y] pairs flattened). @param {number} run @param {Float32Array} xy */
   probe(run, xy) {
-    const n = this.active.length;
-    return this.active[run % n].call("planeProbe", { run: Math.floor(run / n), xy });
+    return this.#serial(() => {
+      const n = this.active.length;
+      return this.active[run % n].call("planeProbe", { run: Math.floor(run / n), xy });
+    });
   }
 
   /** @param {(w: CoreWorker) => Promise<PlaneFrame | null>} request */
@@ -61,7 +82,9 @@ export class PlaneClient {
     const results = await Promise.allSettled(this.active.map(request));
     const failed = results.find((r) => r.status === "rejected");
     if (failed) {
-      await Promise.all(this.active.filter((_, i) => results[i].status === "fulfilled").map((w) => w.call("planeUndo", {})));
+      // The refusal is what the page is told, whether or not the undo went through (a worker
+      // that cannot undo has been lost, and the panel builds the runs again).
+      await Promise.allSettled(this.active.filter((_, i) => results[i].status === "fulfilled").map((w) => w.call("planeUndo", {})));
       throw /** @type {PromiseRejectedResult} */ (failed).reason;
     }
     return this.#merge(results.map((r) => /** @type {PromiseFulfilledResult<PlaneFrame>} */ (r).value));

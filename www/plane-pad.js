@@ -3,7 +3,7 @@
 // along the stroke (one every few pixels); each point is a Gaussian's centre, the spread its
 // width. Points are kept in data units; Undo takes back the last stroke.
 
-import { mapping } from "./plane-view.js";
+import { canvasPoint, mapping } from "./plane-view.js";
 
 /** Pixels between two points of one stroke. */
 const SPACING = 8;
@@ -19,12 +19,10 @@ export class PlanePad {
     /** @type {number[][][]} strokes, each a list of [x, y] */
     this.strokes = [];
     let stroke = null, last = null;
-    const at = (/** @type {PointerEvent} */ e) => {
-      const r = canvas.getBoundingClientRect();
-      return [(e.clientX - r.left) * (canvas.width / r.width), (e.clientY - r.top) * (canvas.height / r.height)];
-    };
+    const at = (/** @type {PointerEvent} */ e) => canvasPoint(canvas, e);
     const add = (/** @type {number[]} */ [u, v]) => {
-      if (this.count() >= max) return;
+      // A captured drag goes on outside the pad: only what is on it is a point.
+      if (this.count() >= max || !(u >= 0 && v >= 0 && u <= canvas.width && v <= canvas.height)) return;
       const m = mapping(canvas, view);
       stroke.push([round(m.x(u)), round(m.y(v))]);
       last = [u, v];

@@ -48,6 +48,16 @@ export function mapping(canvas, view) {
 }
 
 /**
+ * Where a pointer is on `canvas`, in its pixels (the CSS border and scaling taken out).
+ * @param {HTMLCanvasElement} canvas @param {MouseEvent} e
+ */
+export function canvasPoint(canvas, e) {
+  const r = canvas.getBoundingClientRect();
+  const [x, y] = [e.clientX - r.left - canvas.clientLeft, e.clientY - r.top - canvas.clientTop];
+  return [x * (canvas.width / canvas.clientWidth), y * (canvas.height / canvas.clientHeight)];
+}
+
+/**
  * Draws `run` of `info` on `canvas`; `scale` turns ‖∇‖ into pixels (shared by the runs);
  * `show` says which layers to draw. Answers what was drawn, in pixels and data units.
  * @param {HTMLCanvasElement} canvas @param {PlaneInfo} info @param {RunFrame} run @param {number} scale
@@ -63,21 +73,30 @@ export function drawRun(canvas, info, run, scale, show) {
   ctx.fillRect(0, 0, size, size);
   if (show.heat) drawHeat(ctx, info.heatCells, run.heat, size);
   const inside = (/** @type {number} */ x, /** @type {number} */ y) => Math.abs(x) <= info.view && Math.abs(y) <= info.view;
-  if (show.real) {
-    ctx.fillStyle = "rgba(15, 110, 50, 0.75)";
-    for (let i = 0; i < info.real.length; i += 2) {
-      const [x, y] = [info.real[i], info.real[i + 1]];
-      if (inside(x, y)) ctx.fillRect(m.px(x) - 1.5, m.py(y) - 1.5, 3, 3);
+  /** @type {{ points: number[][], arrows: number[][], dots: number[][], off: number[][], realOff: number, notFinite: number }} */
+  const marks = { points: [], arrows: [], dots: [], off: [], realOff: 0, notFinite: 0 };
+  for (let i = 0; i < info.real.length; i += 2) {
+    const [x, y] = [info.real[i], info.real[i + 1]];
+    if (inside(x, y)) {
+      if (show.real) {
+        ctx.fillStyle = "rgba(15, 110, 50, 0.75)";
+        ctx.fillRect(m.px(x) - 1.5, m.py(y) - 1.5, 3, 3);
+      }
+      continue;
     }
+    marks.realOff++;
+    if (show.real) edgeMarker(ctx, m, info.view, x, y, "rgba(15, 110, 50, 0.9)");
   }
   if (show.manifold) drawManifold(ctx, m, info.manifold, run.manifold);
-  /** @type {{ points: number[][], arrows: number[][], dots: number[][], off: number[][] }} */
-  const marks = { points: [], arrows: [], dots: [], off: [] };
   for (let i = 0; i < run.fakes.length / 2; i++) {
     const [x, y] = [run.fakes[2 * i], run.fakes[2 * i + 1]];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      marks.notFinite++;
+      continue;
+    }
     if (!inside(x, y)) {
       marks.off.push([x, y]);
-      if (show.fakes) edgeMarker(ctx, m, info.view, x, y);
+      if (show.fakes) edgeMarker(ctx, m, info.view, x, y, "rgba(140, 30, 130, 0.9)");
       continue;
     }
     const [u, v] = [m.px(x), m.py(y)];
@@ -150,12 +169,11 @@ function arrow(ctx, x0, y0, x1, y1) {
 }
 
 /** A point off the plane: a triangle on the edge where the line from the centre leaves it. */
-function edgeMarker(ctx, m, view, x, y) {
-  if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+function edgeMarker(ctx, m, view, x, y, colour) {
   const t = view / Math.max(Math.abs(x), Math.abs(y));
   const [u, v] = [m.px(x * t), m.py(y * t)];
   const a = Math.atan2(-y, x);
-  ctx.fillStyle = "rgba(140, 30, 130, 0.9)";
+  ctx.fillStyle = colour;
   ctx.beginPath();
   ctx.moveTo(u, v);
   ctx.lineTo(u - 8 * Math.cos(a - 0.5), v - 8 * Math.sin(a - 0.5));

@@ -6,7 +6,7 @@
 
 import { numberOrText } from "./fields.js";
 import { frame as plotFrame, line, readout, throttled } from "./plot.js";
-import { drawLegend, drawRun, mapping } from "./plane-view.js";
+import { canvasPoint, drawLegend, drawRun, mapping } from "./plane-view.js";
 import { PlanePad } from "./plane-pad.js";
 import { download, savePng, startRecording } from "./export.js";
 
@@ -25,6 +25,8 @@ const COLOURS = { saturating: "var(--sat)", non_saturating: "var(--ns)", maximum
 const ARROW_PX = 36;
 /** The pause between the halves of a slow step, so each can be seen (an animation, not a wait). */
 const SLOW_MS = 800;
+/** Points a chart keeps per run before it thins them. */
+const HISTORY_MAX = 4000;
 const fmt = (/** @type {number} */ v) => (v === Infinity ? "∞" : Number.isFinite(v) ? String(Number(v.toPrecision(3))) : "NaN");
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
@@ -34,6 +36,9 @@ export class PlanePanel {
     Object.assign(this, { core, pure: core.pure, client: core.plane, onError, onMessage });
     this.epoch = 0; // a newer set-up overtakes whatever was in flight
     this.running = false;
+    /** @type {object | null} the running play's token */
+    this.playing = null;
+    this.statusAt = 0;
     /** @type {PlaneInfo | null} */ this.info = null;
     /** @type {PlaneFrame | null} */ this.frame = null;
     /** @type {{ iteration: number, js: number, arrow: number, dLoss: number, gCost: number }[][]} */ this.history = [];
@@ -109,6 +114,7 @@ export class PlanePanel {
   async reset() {
     const setup = this.options();
     this.pause();
+    if (this.recording) await this.toggleRecording(); // a video is of one set-up: it is saved as it is
     const epoch = ++this.epoch;
     this.#status(setup.headStart ? `Building the runs: D's head start of ${setup.headStart} steps…` : "Building the runs…");
     const build = (async () => {
@@ -131,17 +137,19 @@ export class PlanePanel {
   }
 
   async play() {
-    if (this.running) return;
-    await this.ready();
-    const epoch = this.epoch;
-    this.running = true;
-    $("plane-play").textContent = "Pause";
-    let next = this.client.step(this.#speed());
+    if (this.playing) return;
+    const token = {}; // this play's: a Pause and a new Play before its request returns start no second loop
+    this.#playing(token);
+    let epoch = this.epoch;
     try {
+      await this.ready();
+      epoch = this.epoch;
+      if (this.playing !== token) return;
+      let next = this.client.step(this.#speed());
       for (;;) {
         const frame = await next;
         if (epoch !== this.epoch || !frame) return;
-        next = this.running ? this.client.step(this.#speed()) : null;
+        next = this.playing === token ? this.client.step(this.#speed()) : null;
         this.#show(frame);
         if (!next) return;
         await nextFrame();
@@ -149,11 +157,18 @@ export class PlanePanel {
     } catch (e) {
       if (epoch === this.epoch) await this.#refused(e);
     } finally {
-      if (epoch === this.epoch) this.pause();
+      if (this.playing === token) this.pause();
     }
   }
 
+  #playing(/** @type {object} */ token) {
+    this.playing = token;
+    this.running = true;
+    $("plane-play").textContent = "Pause";
+  }
+
   pause() {
+    this.playing = null;
     this.running = false;
     $("plane-play").textContent = "Play";
   }
@@ -166,7 +181,7 @@ export class PlanePanel {
       const frame = await this.client.step(1);
       if (epoch === this.epoch && frame) this.#show(frame);
     } catch (e) {
-      await this.#refused(e);
+      if (epoch === this.epoch) await this.#refused(e);
     }
   }
 
@@ -187,7 +202,7 @@ export class PlanePanel {
         else break;
       }
     } catch (e) {
-      await this.#refused(e);
+      if (epoch === this.epoch) await this.#refused(e);
     }
   }
 
@@ -230,11 +245,19 @@ export class PlanePanel {
     frame.runs.forEach((run, i) => {
       const last = this.history[i].at(-1);
       const point = { iteration: frame.iteration, js: run.divergences.js, arrow: run.meanArrow, dLoss: run.stats.dLoss, gCost: run.stats.gCost };
-      if (last?.iteration === frame.iteration) this.history[i][this.history[i].length - 1] = point;
-      else this.history[i].push(point);
+      const h = this.history[i];
+      if (last?.iteration === frame.iteration) h[h.length - 1] = point;
+      else h.push(point);
+      // Every other point goes once there are many: the charts stay cheap to draw.
+      if (h.length > HISTORY_MAX) this.history[i] = h.filter((_, k) => k % 2 === 0 || k === h.length - 1);
     });
     this.drawCharts();
-    if (!this.running || frame.iteration % 10 === 0) this.#status(`Iteration ${frame.iteration}`);
+    // While playing, the status (a live region) changes about once a second, not every frame.
+    const now = performance.now();
+    if (!this.running || now - this.statusAt > 1000) {
+      this.statusAt = now;
+      this.#status(`Iteration ${frame.iteration}`);
+    }
     if (this.recording) this.#compose(this.recording.canvas);
   }
 
@@ -245,7 +268,10 @@ export class PlanePanel {
     const show = Object.fromEntries(LAYERS.map((l) => [l, $(`plane-show-${l}`).checked]));
     const p90 = frame.runs.map((r) => {
       const lengths = [];
-      for (let i = 0; i < r.arrows.length; i += 2) lengths.push(Math.hypot(r.arrows[i], r.arrows[i + 1]));
+      for (let i = 0; i < r.arrows.length; i += 2) {
+        const length = Math.hypot(r.arrows[i], r.arrows[i + 1]);
+        if (Number.isFinite(length)) lengths.push(length);
+      }
       lengths.sort((a, b) => a - b);
       return lengths[Math.floor(0.9 * (lengths.length - 1))] ?? 0;
     });
@@ -255,7 +281,10 @@ export class PlanePanel {
     frame.runs.forEach((run, i) => {
       const marks = drawRun($(`plane-run-${i}`), info, run, scale, /** @type {any} */ (show));
       const d = run.divergences;
-      const off = marks.off.length ? ` · ${marks.off.length} fake${marks.off.length === 1 ? "" : "s"} off the plane (▲ on its edge)` : "";
+      const count = (/** @type {number} */ n, /** @type {string} */ what) => `${n} ${what}${n === 1 ? "" : "s"}`;
+      const off = (marks.off.length ? ` · ${count(marks.off.length, "fake")} off the plane (▲ on its edge)` : "")
+        + (marks.notFinite ? ` · ${count(marks.notFinite, "fake")} not a number` : "")
+        + (marks.realOff ? ` · ${count(marks.realOff, "real sample")} off the plane (▲)` : "");
       $(`plane-caption-${i}`).textContent = `${NAMES[run.cost]}: mean ‖∇‖ ${fmt(run.meanArrow)} · JS ${fmt(d.js)} · KL ${fmt(d.kl)}`
         + ` · modes ${d.modesCovered} of ${d.modes} · D loss ${fmt(run.stats.dLoss)}${off}`;
     });
@@ -283,8 +312,7 @@ export class PlanePanel {
   #hover(/** @type {number} */ i, /** @type {HTMLCanvasElement} */ canvas, /** @type {MouseEvent} */ e) {
     const run = this.frame?.runs[i];
     if (!run || !this.info) return;
-    const r = canvas.getBoundingClientRect();
-    const [u, v] = [(e.clientX - r.left) * (canvas.width / r.width), (e.clientY - r.top) * (canvas.height / r.height)];
+    const [u, v] = canvasPoint(canvas, e);
     const m = mapping(canvas, this.info.view);
     const marks = /** @type {any} */ (canvas).marks;
     const near = [...marks.points, ...marks.dots].map(([k, pu, pv]) => [k, Math.hypot(pu - u, pv - v)]).sort((a, b) => a[1] - b[1])[0];
@@ -296,7 +324,8 @@ export class PlanePanel {
       return;
     }
     const cells = this.info.heatCells;
-    const [col, row] = [Math.floor((u / m.size) * cells), Math.floor((v / m.size) * cells)];
+    const cell = (/** @type {number} */ p) => Math.min(cells - 1, Math.max(0, Math.floor((p / m.size) * cells)));
+    const [col, row] = [cell(u), cell(v)];
     const d = run.heat[row * cells + col];
     $("plane-hover").textContent = `${NAMES[run.cost]}: D = ${fmt(d)} in the cell at (${fmt(m.x(u))}, ${fmt(m.y(v))})`;
   }
@@ -356,6 +385,8 @@ export class PlanePanel {
       this.onError(new Error(`this link's set-up cannot be used: ${/** @type {Error} */ (e).message}`));
       return true;
     }
+    // The page's own link (Link to this set-up) names what is shown: nothing to build again.
+    if (this.info && JSON.stringify(setup) === JSON.stringify(this.setup)) return true;
     this.#fill(setup);
     this.pad.set(setup.shape === "drawn" ? setup.points : []);
     $("plane-count").textContent = `${this.pad.count()} points`;

@@ -134,8 +134,8 @@ pub struct Divergences {
     /// KL(generated ‖ real): large where G puts mass where there is no data.
     pub kl_reverse: f64,
     pub js: f64,
-    /// Modes (mixture components) with at least a fifth of their fair share of samples within
-    /// three spreads of their centre.
+    /// Modes (mixture components) with at least a fifth of their fair share of samples, a
+    /// sample counting for its nearest centre when it is within three spreads of it.
     pub modes_covered: usize,
     pub modes: usize,
     /// The share of samples within three spreads of some centre (the "high-quality" share of
@@ -155,17 +155,23 @@ pub fn measure(real: &Mixture, samples: &[[f32; 2]]) -> Divergences {
     let p = METRIC_GRID.masses(|x| real.density(x, BANDWIDTH));
     let q = METRIC_GRID.kde(samples, BANDWIDTH);
     let radius = 3.0 * real.spread;
+    // Each sample counts for its nearest centre only, when it lies within three spreads of
+    // it (the spiral's and the line's centres are closer than that to each other).
     let mut counts = vec![0usize; real.centres.len()];
     let mut near = 0;
     for s in samples {
-        let mut hit = false;
-        for (k, c) in real.centres.iter().enumerate() {
-            if (s[0] - c[0]).hypot(s[1] - c[1]) <= radius {
-                counts[k] += 1;
-                hit = true;
-            }
+        let nearest = real
+            .centres
+            .iter()
+            .map(|c| (s[0] - c[0]).hypot(s[1] - c[1]))
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((k, d)) = nearest
+            && d <= radius
+        {
+            counts[k] += 1;
+            near += 1;
         }
-        near += usize::from(hit);
     }
     let fair = samples.len() as f64 / real.centres.len() as f64;
     Divergences {

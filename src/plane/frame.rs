@@ -23,6 +23,8 @@ const MANIFOLD_1D: usize = 64;
 const MANIFOLD_2D: usize = 17;
 /// Samples of G each frame's divergences are measured on (fixed noise).
 const METRIC_SAMPLES: usize = 512;
+/// Points one probe may ask about: D through autodiff at the widest D keeps this in a few MB.
+pub const PROBE_MAX: usize = 4096;
 /// Fakes shown (and given arrows): a batch, at most this many.
 const SHOWN_MAX: usize = 512;
 /// What the page draws of one run, in data units; `fakes`, `arrows` and `manifold` are
@@ -101,11 +103,14 @@ impl PlaneLab {
             .runs
             .get(run)
             .ok_or_else(|| PlaneError::Other(format!("there is no run {run}")))?;
-        if !xy.len().is_multiple_of(2) || xy.len() > 2 * 65_536 || xy.iter().any(|v| !v.is_finite())
+        let count = xy.len() / 2;
+        if !xy.len().is_multiple_of(2)
+            || !(1..=PROBE_MAX).contains(&count)
+            || xy.iter().any(|v| !v.is_finite())
         {
-            return Err(PlaneError::Other(
-                "probe points must be finite [x, y] pairs, at most 65,536".into(),
-            ));
+            return Err(PlaneError::Other(format!(
+                "probe points must be finite [x, y] pairs, from 1 to {PROBE_MAX}"
+            )));
         }
         let x = points(xy.to_vec(), 2, &self.device);
         let logits = values(logits(

@@ -68,7 +68,7 @@ impl Mlp {
     }
 
     pub fn forward(&self, mut x: Tensor<2>, activation: Activation) -> Tensor<2> {
-        let last = self.weights.len() - 1;
+        let last = self.weights.len().saturating_sub(1);
         for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
             x = x.matmul(w.val()) + b.val().unsqueeze_dim(0);
             if i < last {

@@ -179,6 +179,12 @@ test("draw your own data: the runs train on the drawn points; the link reproduce
     const { size } = await import("node:fs").then((fs) => video.path().then((p) => fs.promises.stat(p)));
     assert.ok(size > 1000, `the video has ${size} bytes`);
     await settled(page);
+    // Following the page's own link keeps the runs where they are.
+    const at = await iteration(page);
+    await page.locator("#plane-link").click();
+    await page.waitForFunction(() => !location.hash.includes("plane="));
+    await settled(page);
+    assert.equal(await iteration(page), at, "the link of what is shown builds nothing again");
 
     // The link opens the same set-up, drawn points included, in a fresh page.
     const fresh = await browser.context.newPage();

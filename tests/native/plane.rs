@@ -27,6 +27,16 @@ fn arrows_are_the_gradient_of_each_cost_against_finite_differences() {
     lab.step(5).unwrap();
     let frame = lab.frame();
     assert_eq!(frame.runs.len(), 3);
+    // Probes the page cannot make anyway are refused, not run: none, too many, NaN, no such run.
+    let too_many = vec![0.0; 2 * (gan_playground::plane::PROBE_MAX + 1)];
+    for (run, xy) in [
+        (0, &[][..]),
+        (0, &too_many[..]),
+        (0, &[f32::NAN, 0.0][..]),
+        (3, &[0.0, 0.0][..]),
+    ] {
+        assert!(lab.probe(run, xy).is_err());
+    }
     let h = 1e-3f32;
     for (run, f) in frame.runs.iter().enumerate() {
         let xy: Vec<f32> = f.fakes[..16].to_vec();
