@@ -64,6 +64,7 @@ pub enum Stage {
     Generator,
 }
 
+#[derive(Clone)]
 enum Optim {
     Adam(Adam),
     Sgd,
@@ -83,17 +84,11 @@ impl Optim {
             Optim::Sgd => mlp::sgd_step(lr, module, grads),
         }
     }
-
-    fn copy(&self) -> Self {
-        match self {
-            Optim::Adam(adam) => Optim::Adam(adam.clone()),
-            Optim::Sgd => Optim::Sgd,
-        }
-    }
 }
 
-/// One run's networks and optimisers. Cloning them is cheap (tensors are shared until
-/// written) and independent (an MLP has no running state), which is how a step is undone.
+/// One run's networks and optimisers. A clone is cheap (tensors are shared until written) and
+/// independent (an MLP has no running state), which is how a request is undone.
+#[derive(Clone)]
 struct Run {
     cost: GeneratorCost,
     g: Mlp,
@@ -101,19 +96,6 @@ struct Run {
     opt_g: Optim,
     opt_d: Optim,
     last: RunStats,
-}
-
-impl Run {
-    fn copy(&self) -> Run {
-        Run {
-            cost: self.cost,
-            g: self.g.clone(),
-            d: self.d.clone(),
-            opt_g: self.opt_g.copy(),
-            opt_d: self.opt_d.copy(),
-            last: self.last,
-        }
-    }
 }
 
 /// One run's last losses (NaN before its first step of that kind).
@@ -225,7 +207,7 @@ impl PlaneLab {
             .filter(|(i, _)| keep.is_none_or(|k| k.contains(i)))
             .map(|(_, cost)| Run {
                 cost,
-                ..base.copy()
+                ..base.clone()
             })
             .collect();
         Ok(lab)
@@ -343,7 +325,7 @@ impl PlaneLab {
 
     fn save(&self) -> Saved {
         Saved {
-            runs: self.runs.iter().map(Run::copy).collect(),
+            runs: self.runs.iter().map(Run::clone).collect(),
             next: self.next,
             iteration: self.iteration,
         }
