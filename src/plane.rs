@@ -24,7 +24,7 @@ mod frame;
 pub mod mlp;
 pub mod setup;
 
-use data::Mixture;
+use divergence::Reference;
 pub use frame::{HEAT, PROBE_MAX, PlaneFrame, PlaneInfo, PlaneProbe, RunFrame};
 use mlp::Mlp;
 pub use setup::{LIMITS, Optimizer, PlaneLimits, PlaneSetup};
@@ -112,7 +112,7 @@ pub struct RunStats {
 
 pub struct PlaneLab {
     pub setup: PlaneSetup,
-    mixture: Mixture,
+    reference: Reference,
     real: Vec<[f32; 2]>,
     runs: Vec<Run>,
     iteration: u64,
@@ -152,6 +152,18 @@ impl PlaneLab {
         let setup = PlaneSetup::from_options(
             &serde_json::to_value(&setup).map_err(|e| PlaneError::Other(e.to_string()))?,
         )?;
+        // The loss lab's two costs, and the third on request; a run asked for is checked before
+        // any work is done.
+        let mut costs = crate::lab::COSTS.to_vec();
+        if setup.third {
+            costs.push(GeneratorCost::MaximumLikelihood);
+        }
+        if let Some(&bad) = keep.unwrap_or(&[]).iter().find(|&&i| i >= costs.len()) {
+            return Err(PlaneError::Other(format!(
+                "there is no run {bad}: this set-up has {}",
+                costs.len()
+            )));
+        }
         let device = device.clone().without_autodiff().autodiff();
         let mixture = setup.mixture();
         let real = mixture.sample(setup.samples, setup.seed);
@@ -177,7 +189,7 @@ impl PlaneLab {
             },
         };
         let mut lab = PlaneLab {
-            mixture,
+            reference: Reference::of(mixture),
             real,
             runs: vec![first],
             iteration: 0,
@@ -190,17 +202,7 @@ impl PlaneLab {
             let (real, z) = lab.discriminator_batch(HEAD, step);
             lab.discriminator_step(0, real, z)?;
         }
-        let mut costs = vec![GeneratorCost::Saturating, GeneratorCost::NonSaturating];
-        if lab.setup.third {
-            costs.push(GeneratorCost::MaximumLikelihood);
-        }
         let base = lab.runs.pop().expect("one run");
-        if let Some(&bad) = keep.unwrap_or(&[]).iter().find(|&&i| i >= costs.len()) {
-            return Err(PlaneError::Other(format!(
-                "there is no run {bad}: this set-up has {}",
-                costs.len()
-            )));
-        }
         lab.runs = costs
             .into_iter()
             .enumerate()

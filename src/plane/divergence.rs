@@ -150,9 +150,27 @@ pub const METRIC_GRID: Grid = Grid {
 };
 pub const BANDWIDTH: f64 = 0.05;
 
-/// How `samples` of G compare with `real`.
-pub fn measure(real: &Mixture, samples: &[[f32; 2]]) -> Divergences {
-    let p = METRIC_GRID.masses(|x| real.density(x, BANDWIDTH));
+/// The real data as the divergences compare against it: its smoothed masses on
+/// [`METRIC_GRID`] depend only on the data, so they are computed once, not every frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    pub mixture: Mixture,
+    masses: Vec<f64>,
+}
+
+impl Reference {
+    pub fn of(mixture: Mixture) -> Reference {
+        let masses = METRIC_GRID.masses(|x| mixture.density(x, BANDWIDTH));
+        Reference { mixture, masses }
+    }
+
+    /// How `samples` of G compare with the real data.
+    pub fn measure(&self, samples: &[[f32; 2]]) -> Divergences {
+        measure(&self.mixture, &self.masses, samples)
+    }
+}
+
+fn measure(real: &Mixture, p: &[f64], samples: &[[f32; 2]]) -> Divergences {
     let q = METRIC_GRID.kde(samples, BANDWIDTH);
     let radius = 3.0 * real.spread;
     // Each sample counts for its nearest centre only, when it lies within three spreads of
@@ -175,9 +193,9 @@ pub fn measure(real: &Mixture, samples: &[[f32; 2]]) -> Divergences {
     }
     let fair = samples.len() as f64 / real.centres.len() as f64;
     Divergences {
-        kl: kl(&p, &q),
-        kl_reverse: kl(&q, &p),
-        js: js(&p, &q),
+        kl: kl(p, &q),
+        kl_reverse: kl(&q, p),
+        js: js(p, &q),
         modes_covered: counts.iter().filter(|&&c| c as f64 >= 0.2 * fair).count(),
         modes: real.centres.len(),
         near_a_mode: near as f64 / samples.len().max(1) as f64,

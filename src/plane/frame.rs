@@ -7,7 +7,7 @@ use burn::tensor::activation::sigmoid;
 use serde::Serialize;
 
 use super::data::VIEW;
-use super::divergence::{self, Divergences, Grid};
+use super::divergence::{Divergences, Grid};
 use super::{PlaneError, PlaneLab, PlaneSetup, Run, RunStats, Stage, logits, points, values};
 use crate::latent::Prior;
 use crate::loss::{GeneratorCost, generator_cost};
@@ -85,8 +85,15 @@ impl PlaneLab {
     pub fn info(&self) -> PlaneInfo {
         PlaneInfo {
             real: self.real.iter().flatten().copied().collect(),
-            centres: self.mixture.centres.iter().flatten().copied().collect(),
-            spread: self.mixture.spread,
+            centres: self
+                .reference
+                .mixture
+                .centres
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
+            spread: self.reference.mixture.spread,
             view: VIEW,
             heat_cells: HEAT.cells,
             manifold: match self.setup.noise_dim {
@@ -163,7 +170,7 @@ impl PlaneLab {
                     )),
                     manifold: values(g.forward(manifold.clone(), s.g_activation)),
                     mean_arrow,
-                    divergences: divergence::measure(&self.mixture, &samples),
+                    divergences: self.reference.measure(&samples),
                     stats: r.last,
                 }
             })
