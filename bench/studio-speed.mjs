@@ -6,6 +6,7 @@
 //
 // Usage: trunk build && node bench/studio-speed.mjs [--steps 2000] [--every 100]
 //   [--backend cpu|webgpu|auto] [--label NAME] [--set key=value …] [--dist DIR]
+//   [--upsample transposed|sub-pixel]
 // `--set` changes a setting first, by its recipe name (e.g. --set ema=0.999 --set preset=small-28).
 // Writes bench/results/studio-speed-NAME.json and prints a Markdown table.
 
@@ -20,6 +21,7 @@ const steps = Number(arg("steps", "2000"));
 const every = Number(arg("every", "100"));
 const backend = arg("backend", "cpu");
 const label = arg("label", "default");
+const upsample = arg("upsample", null);
 const sets = args.flatMap((a, i) => (a === "--set" ? [args[i + 1]] : []));
 
 const server = await serveDist(arg("dist", "dist"));
@@ -28,7 +30,7 @@ const { page, errors } = browser;
 try {
   // The set-up goes in as a recipe link: the page's own way to fill the studio.
   const defaults = await (async () => {
-    await openReady(page, `${server.origin}/?backend=${backend}`, errors);
+    await openReady(page, `${server.origin}/?backend=${backend}${upsample ? `&upsample=${upsample}` : ""}`, errors);
     return page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
   })();
   const recipe = new URLSearchParams({ recipe: "1", dataset: "mnist", target: String(steps) });
@@ -73,6 +75,7 @@ try {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
     browser: chromium,
     backend,
+    upsample: upsample ?? "transposed",
     defaults,
     settings,
     steps,

@@ -238,13 +238,14 @@ pub fn generator_to_safetensors(
     to_safetensors(&specs, &values, precision)
 }
 
+/// D's weights; a spectrally normalised D's with σ folded in, so the file judges as D does.
 pub fn discriminator_to_safetensors(
     config: &ModelConfig,
     discriminator: &Discriminator,
     precision: Precision,
 ) -> Result<Vec<u8>, CheckpointError> {
     let specs = config.discriminator_tensors();
-    let values = read_values(&specs, discriminator.valid().flat_tensors())?;
+    let values = read_values(&specs, discriminator.valid().folded().flat_tensors())?;
     to_safetensors(&specs, &values, precision)
 }
 

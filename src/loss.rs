@@ -7,7 +7,7 @@
 //! with respect to D(G(z)) and to the logit, in f64, on the true scale.
 
 use burn::tensor::Tensor;
-use burn::tensor::activation::softplus;
+use burn::tensor::activation::{relu, softplus};
 use serde::{Deserialize, Serialize};
 
 /// Which cost the generator minimises.
@@ -47,6 +47,61 @@ impl GeneratorCost {
             _ => Err(format!(
                 "unknown generator cost {name:?}: expected saturating, non_saturating or maximum_likelihood"
             )),
+        }
+    }
+}
+
+/// The pair of losses a run trains with. The lab and the theory plots are about the first; the
+/// second is the modern recipe's (Lim & Ye 2017; Miyato et al. 2018, with spectral norm).
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// D minimises binary cross-entropy; G the chosen [`GeneratorCost`].
+    #[default]
+    CrossEntropy,
+    /// D minimises `E max(0, 1 − l(x)) + E max(0, 1 + l(G(z)))`; G minimises `−E l(G(z))`
+    /// (the generator cost is then not used).
+    Hinge,
+}
+
+impl Loss {
+    pub const ALL: [Loss; 2] = [Loss::CrossEntropy, Loss::Hinge];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::CrossEntropy => "cross_entropy",
+            Loss::Hinge => "hinge",
+        }
+    }
+
+    /// Parses `cross_entropy` / `cross-entropy` / `bce`, `hinge`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name.replace('-', "_").as_str() {
+            "cross_entropy" | "bce" => Ok(Loss::CrossEntropy),
+            "hinge" => Ok(Loss::Hinge),
+            _ => Err(format!(
+                "unknown loss {name:?}: expected cross_entropy or hinge"
+            )),
+        }
+    }
+
+    /// D's loss on a batch of real and one of generated logits.
+    pub fn discriminator(self, real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Tensor<1> {
+        match self {
+            Loss::CrossEntropy => discriminator_loss(real_logits, fake_logits),
+            Loss::Hinge => {
+                relu(real_logits.neg().add_scalar(1.0)).mean()
+                    + relu(fake_logits.add_scalar(1.0)).mean()
+            }
+        }
+    }
+
+    /// G's cost on D's logits for generated samples (`cost` under cross-entropy).
+    pub fn generator(self, fake_logits: Tensor<1>, cost: GeneratorCost) -> Tensor<1> {
+        match self {
+            Loss::CrossEntropy => generator_cost(fake_logits, cost),
+            Loss::Hinge => fake_logits.mean().neg(),
         }
     }
 }

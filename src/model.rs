@@ -9,9 +9,13 @@
 
 mod networks;
 mod norm;
+mod spectral;
+mod subpixel;
 
 pub use networks::{Discriminator, Generator};
 pub use norm::{BatchNorm2d, NormMode};
+pub use spectral::SpectralNorm;
+pub use subpixel::{Upsample, conv_transpose_stride2};
 
 use burn::tensor::Tensor;
 use rand_distr::{Distribution, Normal};
@@ -252,6 +256,27 @@ impl ModelConfig {
         }
         specs
     }
+
+    /// The power-iteration vectors of D's spectral norm, by PyTorch's names
+    /// (`main.N.weight_u` `[out]`, `main.N.weight_v` `[in·k·k]`), for D's layers in order.
+    pub fn spectral_tensors(&self) -> Vec<TensorSpec> {
+        let weights = self.discriminator_tensors();
+        let weights = weights.iter().filter(|s| s.role == TensorRole::ConvWeight);
+        weights
+            .flat_map(|w| {
+                let prefix = w.name.trim_end_matches("weight");
+                let vector = |suffix: &str, n: usize| TensorSpec {
+                    name: format!("{prefix}weight_{suffix}"),
+                    shape: vec![n],
+                    role: TensorRole::PowerVector,
+                };
+                [
+                    vector("u", w.shape[0]),
+                    vector("v", w.shape[1..].iter().product()),
+                ]
+            })
+            .collect()
+    }
 }
 
 /// What a named tensor is, which decides how it is initialised.
@@ -262,12 +287,18 @@ pub enum TensorRole {
     NormShift,
     RunningMean,
     RunningVar,
+    /// A spectral norm's power-iteration vector (`u` or `v`): a unit vector, measured, not
+    /// trained.
+    PowerVector,
 }
 
 impl TensorRole {
     /// Whether the optimizer trains it (the running statistics are measured, not trained).
     pub fn is_trained(self) -> bool {
-        !matches!(self, TensorRole::RunningMean | TensorRole::RunningVar)
+        !matches!(
+            self,
+            TensorRole::RunningMean | TensorRole::RunningVar | TensorRole::PowerVector
+        )
     }
 }
 
@@ -322,6 +353,14 @@ impl TensorSpec {
             TensorRole::NormScale => normal(1.0, rng),
             TensorRole::NormShift | TensorRole::RunningMean => vec![0.0; self.len()],
             TensorRole::RunningVar => vec![1.0; self.len()],
+            // As PyTorch's spectral_norm starts: normalize(randn).
+            TensorRole::PowerVector => {
+                let x: Vec<f32> = (0..self.len())
+                    .map(|_| rand_distr::StandardNormal.sample(rng))
+                    .collect();
+                let norm = x.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                x.into_iter().map(|v| v / norm).collect()
+            }
         }
     }
 }

@@ -11,9 +11,9 @@ use crate::checkpoint::{CheckpointError, RunSnapshot};
 use crate::data::ImageSet;
 use crate::latent::Prior;
 use crate::limits::{self, Range, SettingError};
-use crate::loss::GeneratorCost;
+use crate::loss::{GeneratorCost, Loss};
 use crate::model::{ModelConfig, ModelError};
-use crate::train::{Augment, TrainConfig, Trainer};
+use crate::train::{Augment, InstanceNoise, Recipe, TrainConfig, Trainer, noise};
 
 /// Length of z in every preset (the DCGAN paper's).
 pub const LATENT: usize = 100;
@@ -82,6 +82,9 @@ pub struct StudioLimits {
     pub seed: Range<u64>,
     /// The decay of G's moving average (0: none).
     pub ema: Range<f64>,
+    /// Instance noise's standard deviation at the start (0: none) and its span in iterations.
+    pub instance_noise: Range<f64>,
+    pub noise_span: Range<u64>,
     /// A run's target number of iterations (the page's progress bar).
     pub target_steps: Range<u64>,
     /// Steps between two frames of the page's history strip.
@@ -114,6 +117,8 @@ pub const LIMITS: StudioLimits = StudioLimits {
         min: 0.0,
         max: 0.9999,
     },
+    instance_noise: noise::STD,
+    noise_span: noise::SPAN,
     target_steps: Range {
         min: 1,
         max: 1_000_000,
@@ -133,7 +138,7 @@ pub const LIMITS: StudioLimits = StudioLimits {
 };
 
 /// The studio's settings by the name the page sends them under, with the name a person reads.
-pub const SETTINGS: [(&str, &str); 13] = [
+pub const SETTINGS: [(&str, &str); 17] = [
     ("preset", "architecture"),
     ("lrD", "D learning rate"),
     ("lrG", "G learning rate"),
@@ -147,6 +152,10 @@ pub const SETTINGS: [(&str, &str); 13] = [
     ("seed", "seed"),
     ("augment", "DiffAugment"),
     ("ema", "average decay"),
+    ("loss", "loss"),
+    ("spectralNorm", "spectral norm"),
+    ("instanceNoise", "instance noise"),
+    ("noiseSpan", "instance noise span"),
 ];
 
 /// The page's own cadences, not the run's settings (how far it trains, how often it keeps a
@@ -209,6 +218,14 @@ pub struct StudioConfig {
     pub augment: Augment,
     /// The decay of G's moving average, which downloads and the explorer then use (0: none).
     pub ema: f64,
+    /// D's loss and G's matching cost (`cost` applies under cross-entropy).
+    pub loss: Loss,
+    /// D's layers spectrally normalised.
+    pub spectral_norm: bool,
+    /// Instance noise's standard deviation at the start (0: none)…
+    pub instance_noise: f64,
+    /// …falling to 0 over this many iterations.
+    pub noise_span: u64,
 }
 
 /// The studio's default learning rate for both networks: five times the DCGAN paper's 2e-4.
@@ -217,6 +234,9 @@ pub struct StudioConfig {
 /// MNIST's black ground): classifier score 1.0 at 1,000 steps, 2.8 at 2,000. At 1e-3: 5.9 and
 /// 6.6 (docs/BENCHMARKS.md, "Training studio: how fast the default learns").
 pub const DEFAULT_LR: f64 = 1e-3;
+
+/// Instance noise's span when a set-up has none to show (a control needs a value).
+const DEFAULT_NOISE_SPAN: u64 = 1000;
 
 impl Default for StudioConfig {
     /// The DCGAN paper's hyperparameters but the learning rate ([`DEFAULT_LR`]) on the tiny
@@ -244,6 +264,9 @@ impl StudioConfig {
         l.g_steps.check(label("gSteps"), self.g_steps)?;
         l.seed.check(label("seed"), self.seed)?;
         l.ema.check(label("ema"), self.ema)?;
+        l.instance_noise
+            .check(label("instanceNoise"), self.instance_noise)?;
+        l.noise_span.check(label("noiseSpan"), self.noise_span)?;
         self.train().validate()
     }
 
@@ -268,6 +291,12 @@ impl StudioConfig {
         );
         let (preset, cost, prior, augment) =
             (get("preset"), get("cost"), get("prior"), get("augment"));
+        let (loss, spectral, noise, span) = (
+            get("loss"),
+            get("spectralNorm"),
+            get("instanceNoise"),
+            get("noiseSpan"),
+        );
         let config = StudioConfig {
             preset: limits::choice(preset.0, preset.1, &Preset::ALL)?,
             lr_d: l.lr.read(lr_d.0, lr_d.1)?,
@@ -285,6 +314,12 @@ impl StudioConfig {
                 SettingError::new(augment.0, expected, limits::describe(augment.1))
             })?,
             ema: l.ema.read(ema.0, ema.1)?,
+            loss: limits::choice(loss.0, loss.1, &Loss::ALL)?,
+            spectral_norm: spectral.1.as_bool().ok_or_else(|| {
+                SettingError::new(spectral.0, "true or false", limits::describe(spectral.1))
+            })?,
+            instance_noise: l.instance_noise.read(noise.0, noise.1)?,
+            noise_span: l.noise_span.read(span.0, span.1)?,
         };
         config.train().validate()?; // the run's own checks: each range was read above
         Ok(config)
@@ -304,8 +339,21 @@ impl StudioConfig {
             seed: self.seed,
             augment: self.augment,
             ema: (self.ema > 0.0).then_some(self.ema),
+            loss: self.loss,
+            spectral_norm: self.spectral_norm,
+            instance_noise: (self.instance_noise > 0.0).then_some(InstanceNoise {
+                std: self.instance_noise,
+                span: self.noise_span,
+            }),
             ..TrainConfig::default()
         }
+    }
+
+    /// This set-up with `recipe`'s levers at the studio's rate ([`DEFAULT_LR`]); the
+    /// architecture, seed, batch and steps stay.
+    pub fn with_recipe(&self, recipe: Recipe) -> StudioConfig {
+        let train = recipe.apply(self.train(), DEFAULT_LR);
+        StudioConfig::from_train(self.preset, &train)
     }
 
     /// The set-up of a run from anywhere (the CLI's included): its preset, when its
@@ -335,6 +383,10 @@ impl StudioConfig {
             seed: t.seed,
             augment: t.augment,
             ema: t.ema.unwrap_or(0.0),
+            loss: t.loss,
+            spectral_norm: t.spectral_norm,
+            instance_noise: t.instance_noise.map_or(0.0, |n| n.std),
+            noise_span: t.instance_noise.map_or(DEFAULT_NOISE_SPAN, |n| n.span),
         }
     }
 }

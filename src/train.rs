@@ -17,18 +17,21 @@ use crate::data::{self, ImageSet};
 use crate::latent;
 pub use crate::latent::Prior;
 use crate::limits::{self, Range, SettingError};
-pub use crate::loss::GeneratorCost;
-use crate::loss::{discriminator_loss, generator_cost};
+pub use crate::loss::{GeneratorCost, Loss};
 use crate::model::{Discriminator, Generator, ModelConfig, ModelError, NormMode};
 
 mod adam;
 mod augment;
 mod average;
+pub mod noise;
+mod recipe;
 mod schedule;
 mod stats;
 pub use adam::{Adam, Moments};
 pub use augment::Augment;
 pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, averaged_generator, recalibrate};
+pub use noise::InstanceNoise;
+pub use recipe::Recipe;
 pub use schedule::LinearDecay;
 pub use stats::{IterationStats, PendingStats};
 
@@ -55,6 +58,15 @@ pub struct TrainConfig {
     /// unchanged; the average is what a run ships).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ema: Option<f64>,
+    /// D's loss and G's matching cost (runs saved before there was a choice: cross-entropy).
+    #[serde(default)]
+    pub loss: Loss,
+    /// D's layers spectrally normalised, one power iteration per D step.
+    #[serde(default)]
+    pub spectral_norm: bool,
+    /// Gaussian noise on D's inputs, annealed to zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_noise: Option<InstanceNoise>,
 }
 
 impl Default for TrainConfig {
@@ -73,6 +85,9 @@ impl Default for TrainConfig {
             seed: 0,
             augment: Augment::default(),
             ema: None,
+            loss: Loss::CrossEntropy,
+            spectral_norm: false,
+            instance_noise: None,
         }
     }
 }
@@ -114,6 +129,9 @@ impl TrainConfig {
         BATCH.check("batch size", self.batch_size)?;
         if let Some(decay) = self.ema {
             below_one("average decay", decay, limits::written(decay))?;
+        }
+        if let Some(noise) = &self.instance_noise {
+            noise.validate()?;
         }
         Ok(())
     }
@@ -186,9 +204,16 @@ impl Trainer {
             .ema
             .map(|decay| GeneratorAverage::new(&generator, decay))
             .transpose()?;
+        let mut discriminator = discriminator.valid().to_device(&plain);
+        if !config.spectral_norm {
+            discriminator.spectral = Vec::new();
+        } else if discriminator.spectral.is_empty() {
+            let vectors = Discriminator::spectral_init(&model, config.seed);
+            discriminator = discriminator.with_spectral(&model, vectors)?;
+        }
         Ok(Trainer {
             generator: generator.train(),
-            discriminator: discriminator.valid().to_device(&plain).train(),
+            discriminator: discriminator.train(),
             opt_g: config.adam(),
             opt_d: config.adam(),
             average,
@@ -239,9 +264,14 @@ impl Trainer {
         Ok(latent::to_tensor(z, self.model.latent, &self.device)?)
     }
 
-    /// `x` through the run's augmentation (none unless `config.augment` asks), draw `stream`.
+    /// `x` as D is shown it: through the run's augmentation and instance noise (none unless
+    /// the config asks), draws `stream`.
     fn augment(&self, x: Tensor<4>, stream: u64) -> Tensor<4> {
-        self.config.augment.apply(x, self.config.seed, stream)
+        let x = self.config.augment.apply(x, self.config.seed, stream);
+        match &self.config.instance_noise {
+            Some(noise) => noise.apply(x, self.config.seed, self.iteration, stream),
+            None => x,
+        }
     }
 
     /// One discriminator step on a real batch and generated samples from `z`; `step` numbers
@@ -256,9 +286,13 @@ impl Trainer {
         // recorded one would be kept until G's next backward (never, in a head start). Its
         // running batch-norm statistics are shared with `self.generator`, so they still move.
         let fake = self.generator.clone().no_grad().forward(z);
+        self.discriminator.power_iteration();
         let real_logits = self.discriminator.forward(self.augment(real, 4 * step));
         let fake_logits = self.discriminator.forward(self.augment(fake, 4 * step + 1));
-        let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
+        let loss = self
+            .config
+            .loss
+            .discriminator(real_logits.clone(), fake_logits.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &self.discriminator);
         self.discriminator = self.opt_d.step(
             self.config.lr_d * self.lr_scale,
@@ -277,7 +311,10 @@ impl Trainer {
     pub fn generator_step(&mut self, z: Tensor<2>, step: u64) -> GeneratorStep {
         let fake = self.augment(self.generator.forward(z), 4 * step + 2);
         let fake_logits = self.discriminator.forward(fake);
-        let cost = generator_cost(fake_logits.clone(), self.config.cost);
+        let cost = self
+            .config
+            .loss
+            .generator(fake_logits.clone(), self.config.cost);
         let grads = GradientsParams::from_grads(cost.backward(), &self.generator);
         let grad_norm = gradient_norm(&self.generator, &grads, &self.device);
         self.generator = self.opt_g.step(

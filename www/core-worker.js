@@ -113,9 +113,10 @@ async function makeEngine(backend) {
 
 /** @type {{ [K in keyof Ops]: (args: Ops[K][0]) => Ops[K][1] | Promise<Ops[K][1]> }} */
 const OPS = {
-  async init({ module, glue, lock }) {
+  async init({ module, glue, lock, upsample }) {
     core = await import(glue);
     exports = await core.default({ module_or_path: module });
+    if (upsample) core.chooseUpsample(upsample);
     // Held until this worker ends, however it ends: the facade waits on it to notice.
     if (globalThis.navigator?.locks) {
       await new Promise((held) => navigator.locks.request(lock, () => { held(); return new Promise(() => {}); }));

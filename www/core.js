@@ -33,7 +33,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "latentArithmetic", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
-  "studioLimits", "studioDefaults", "validateStudioOptions",
+  "studioLimits", "studioDefaults", "studioRecipe", "validateStudioOptions",
   "planeDefaults", "planeLimits", "readPlaneSetup", "planeLink", "planeFromLink", "ownImageLimits", "readSeed", "readStudioCadence"];
 
 // Workers whose work is always on Burn's CPU backend, whatever the page's backend.
@@ -59,6 +59,13 @@ export function workerCount(param) {
 export function forcedWorkers(param) {
   const forced = Number(new URLSearchParams(location.search).get(param));
   return forced === 1 || forced === 2 ? forced : null;
+}
+
+/** How G upsamples in every worker (`?upsample=transposed|sub-pixel`, for benchmarks), or null. */
+export const UPSAMPLES = ["transposed", "sub-pixel"];
+export function upsampleChoice() {
+  const want = new URLSearchParams(location.search).get("upsample");
+  return UPSAMPLES.includes(want ?? "") ? want : null;
 }
 
 // Requests made of any worker and not yet settled (answered, superseded or failed).
@@ -127,7 +134,7 @@ export class CoreWorker {
       this.#lost(spawn, e.message || "it failed to start");
     });
     const glue = this.core.files[this.kind].js;
-    this.ready = this.core.module(this.kind).then((module) => this.#send("init", { module, glue, lock })).then(() => {
+    this.ready = this.core.module(this.kind).then((module) => this.#send("init", { module, glue, lock, upsample: upsampleChoice() })).then(() => {
       // Granted only once the worker has let go of it: when it has ended.
       navigator.locks?.request(lock, () => this.#lost(spawn, "it stopped"));
     });

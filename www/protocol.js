@@ -50,7 +50,7 @@
 /**
  * What each request takes and what it resolves.
  * @typedef {{
- *   init: [{ module: WebAssembly.Module, glue: string, lock: string }, {}],
+ *   init: [{ module: WebAssembly.Module, glue: string, lock: string, upsample: string | null }, {}],
  *   selectBackend: [{ want: "auto" | Backend, weights: Uint8Array, prior: string }, BackendChoice],
  *   useBackend: [{ backend: Backend }, { backend: Backend }],
  *   loadGenerator: [{ weights: Uint8Array }, GeneratorInfo],

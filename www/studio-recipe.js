@@ -48,6 +48,9 @@ export function readRecipe(hash, defaults) {
       else options.augment = Object.fromEntries(AUGMENTS.map((a) => [a, parts.includes(a)]));
     } else if (!(key in defaults) || EXTRAS.includes(key)) {
       problems.push(`an unknown setting “${key}”`);
+    } else if (typeof defaults[key] === "boolean") {
+      // "true" / "false"; anything else goes on as text, for the core to refuse by name.
+      options[key] = text === "true" ? true : text === "false" ? false : text;
     } else if (typeof defaults[key] === "number") {
       options[key] = numberOrText(text); // the core refuses what is not a number, by name
     } else {

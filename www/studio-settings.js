@@ -8,8 +8,9 @@ import { AUGMENTS, readRecipe, recipeHash } from "./studio-recipe.js";
 // Control → setting, and the limit its bounds come from (the setting's own when not named).
 const NUMBERS = [["studio-lr-d", "lrD", "lr"], ["studio-lr-g", "lrG", "lr"], ["studio-beta1", "beta1"],
   ["studio-beta2", "beta2"], ["studio-batch", "batchSize"], ["studio-k", "dSteps"], ["studio-m", "gSteps"],
-  ["studio-seed", "seed"], ["studio-ema", "ema"]];
-const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"]];
+  ["studio-seed", "seed"], ["studio-ema", "ema"], ["studio-noise", "instanceNoise"], ["studio-noise-span", "noiseSpan"]];
+const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"], ["studio-loss", "loss"]];
+const CHECKS = [["studio-spectral", "spectralNorm"]];
 // How often the page draws a history frame and measures quality: its own cadence, not the run's.
 const CADENCES = [["studio-target", "targetSteps"], ["studio-history-every", "historyEvery"], ["studio-measure-every", "measureEvery"]];
 const SENSIBLE_LR = 0.01; // above it the settings warn (the DCGAN paper's rate is 2e-4)
@@ -32,6 +33,21 @@ export class StudioSettings {
     const changed = () => { this.#warn(); this.#link(); };
     for (const id of ["studio-settings", "studio-target"]) $(id).addEventListener("input", changed);
     $("studio-dataset").addEventListener("change", changed);
+    $("studio-levers").addEventListener("change", () => this.#levers());
+  }
+
+  // "Start from": the chosen recipe's levers over the other settings, by the core
+  // (studioRecipe); settings the core refuses are named and nothing changes.
+  #levers() {
+    const select = $("studio-levers");
+    const name = select.value;
+    select.value = "";
+    if (!name) return;
+    try {
+      this.fill(this.pure.studioRecipe(name, this.settings()));
+    } catch (e) {
+      $("studio-warning").textContent = `The ${name} recipe was not applied: ${e.message}`;
+    }
   }
 
   fill(config) {
@@ -39,6 +55,7 @@ export class StudioSettings {
     const text = (v) => String(Number.isInteger(v) ? v : Number(v.toPrecision(7)));
     for (const [id, key] of NUMBERS) $(id).value = text(config[key]);
     for (const [id, key] of CHOICES) $(id).value = config[key];
+    for (const [id, key] of CHECKS) $(id).checked = Boolean(config[key]);
     for (const key of AUGMENTS) $(`studio-aug-${key}`).checked = Boolean(config.augment?.[key]);
     this.#warn();
     this.#link();
@@ -55,6 +72,7 @@ export class StudioSettings {
     const o = {};
     for (const [id, key] of NUMBERS) o[key] = numberOrText($(id).value);
     for (const [id, key] of CHOICES) o[key] = $(id).value;
+    for (const [id, key] of CHECKS) o[key] = $(id).checked;
     o.augment = Object.fromEntries(AUGMENTS.map((key) => [key, $(`studio-aug-${key}`).checked]));
     this.pure.validateStudioOptions(o);
     return o;
@@ -67,6 +85,8 @@ export class StudioSettings {
   }
 
   #warn() {
+    // Under the hinge loss G's cost is the hinge's own: the cross-entropy costs do not apply.
+    $("studio-cost").disabled = $("studio-loss").value === "hinge";
     const high = [$("studio-lr-d"), $("studio-lr-g")].some((i) => Number(i.value) > SENSIBLE_LR);
     $("studio-warning").textContent = high
       ? `A learning rate above ${SENSIBLE_LR} is far past DCGAN's 2e-4: expect the run to diverge (it then pauses and rolls back).`

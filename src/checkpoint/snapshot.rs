@@ -1,7 +1,8 @@
 //! A whole run as one safetensors file: G and D by their pytorch-dcgan names (`g.main.0.weight`,
 //! `d.…`, running statistics included), both Adam states by parameter name
 //! (`g_adam.main.0.weight.exp_avg`, `….exp_avg_sq`, the step counts in the metadata), G's
-//! moving average when the run keeps one (`g_ema.main.0.weight`, …), and where the run stands
+//! moving average when the run keeps one (`g_ema.main.0.weight`, …), D's spectral-norm vectors
+//! when it has them (`d_sn.main.0.weight_u`, `….weight_v`, PyTorch's names), and where the run stands
 //! (`run` in the metadata). Restoring it gives a trainer that goes on exactly as
 //! the original would, on whichever device it is restored to.
 //!
@@ -27,6 +28,7 @@ const VERSION: &str = "1";
 const FIRST: &str = "exp_avg";
 const SECOND: &str = "exp_avg_sq";
 const AVERAGE: &str = "g_ema.";
+const SPECTRAL: &str = "d_sn.";
 
 /// What `run.json` holds: the sizes, the hyperparameters and the iterations done. Randomness
 /// is a function of `(config.seed, iteration)`, so this is also where the run's randomness is.
@@ -140,6 +142,14 @@ fn layout(trainer: &Trainer) -> Result<Layout, CheckpointError> {
                 .map(Tensor::without_autodiff),
         );
     }
+    // D's power-iteration vectors (config.spectral_norm).
+    if trainer.config.spectral_norm {
+        for spec in trainer.model.spectral_tensors() {
+            specs.push(named(&spec, format!("{SPECTRAL}{}", spec.name)));
+        }
+        let vectors = trainer.discriminator.spectral_tensors();
+        tensors.extend(vectors.into_iter().map(Tensor::without_autodiff));
+    }
     Ok(Layout {
         specs,
         tensors,
@@ -251,6 +261,14 @@ impl RunSnapshot {
                 Some(_) => Some(from_safetensors(&g_specs, &self.bytes, AVERAGE)?),
                 None => None,
             },
+            spectral: match config.spectral_norm {
+                true => Some(from_safetensors(
+                    &model.spectral_tensors(),
+                    &self.bytes,
+                    SPECTRAL,
+                )?),
+                false => None,
+            },
         })
     }
 
@@ -299,10 +317,14 @@ impl RunSnapshot {
             g_moments,
             d_moments,
             average,
+            spectral,
         } = self.contents()?;
         let plain = device.clone().without_autodiff();
         let generator = Generator::from_values(&model, g, &plain)?;
-        let discriminator = Discriminator::from_values(&model, d, &plain)?;
+        let mut discriminator = Discriminator::from_values(&model, d, &plain)?;
+        if let Some(vectors) = spectral {
+            discriminator = discriminator.with_spectral(&model, vectors)?;
+        }
         let mut trainer = Trainer::from_parts(model, config, generator, discriminator, &plain)?;
         let g_ids = trainer.generator.trainable_ids();
         let d_ids = trainer.discriminator.trainable_ids();
@@ -341,6 +363,8 @@ struct Contents {
     d_moments: Vec<ReadMoments>,
     /// `g_ema.*`, present exactly when the run keeps an average.
     average: Option<Vec<Vec<f32>>>,
+    /// `d_sn.*`, present exactly when D is spectrally normalised.
+    spectral: Option<Vec<Vec<f32>>>,
 }
 
 /// One trained parameter's moments as read: its index among the trained parameters.

@@ -5,7 +5,12 @@ use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+
 use super::norm::{BatchNorm2d, NormMode, norm_from, norm_tensors};
+use super::spectral::SpectralNorm;
+use super::subpixel::upsample;
 use super::{ModelConfig, ModelError, check_values, init_values};
 
 const LEAKY_SLOPE: f64 = 0.2;
@@ -22,6 +27,9 @@ pub struct Generator {
 pub struct Discriminator {
     pub layers: Vec<Conv2d>,
     pub norms: Vec<BatchNorm2d>,
+    /// One spectral norm per layer when the run normalises D (`TrainConfig::spectral_norm`),
+    /// else none.
+    pub spectral: Vec<SpectralNorm>,
 }
 
 impl Generator {
@@ -78,10 +86,10 @@ impl Generator {
         let [b, n] = z.dims();
         let mut x = z.reshape([b, n, 1, 1]);
         for (conv, norm) in self.layers.iter().zip(&self.norms) {
-            x = relu(norm.forward(conv.forward(x), mode));
+            x = relu(norm.forward(upsample(conv, x), mode));
         }
         let last = self.layers.last().expect("a generator has layers");
-        tanh(last.forward(x))
+        tanh(upsample(last, x))
     }
 
     /// All tensors, flattened, in [`ModelConfig::generator_tensors`] order (read them with
@@ -153,7 +161,92 @@ impl Discriminator {
         Ok(Discriminator {
             layers: convs,
             norms,
+            spectral: Vec::new(),
         })
+    }
+
+    /// D with its layers spectrally normalised, from vectors in
+    /// [`ModelConfig::spectral_tensors`] order (fresh ones: [`Discriminator::spectral_init`]).
+    pub fn with_spectral(
+        mut self,
+        config: &ModelConfig,
+        values: Vec<Vec<f32>>,
+    ) -> Result<Self, ModelError> {
+        let mut values = check_values(&config.spectral_tensors(), values)?.into_iter();
+        let device = self.layers[0].weight.device();
+        self.spectral = (0..self.layers.len())
+            .map(|_| {
+                let u = values.next().expect("count checked");
+                let v = values.next().expect("count checked");
+                SpectralNorm::from_values(u, v, &device)
+            })
+            .collect();
+        Ok(self)
+    }
+
+    /// Fresh power-iteration vectors for [`Discriminator::with_spectral`], drawn from `seed`.
+    pub fn spectral_init(config: &ModelConfig, seed: u64) -> Vec<Vec<f32>> {
+        init_values(&config.spectral_tensors(), seed ^ 0x7370_6563_7472_616c)
+    }
+
+    /// One power iteration for every normalised layer (nothing recorded): a training step's.
+    pub fn power_iteration(&self) {
+        for (conv, sn) in self.layers.iter().zip(&self.spectral) {
+            sn.power_iteration(conv.weight.val());
+        }
+    }
+
+    /// The power-iteration vectors in [`ModelConfig::spectral_tensors`] order (none without).
+    pub fn spectral_tensors(&self) -> Vec<Tensor<1>> {
+        self.spectral
+            .iter()
+            .flat_map(SpectralNorm::tensors)
+            .collect()
+    }
+
+    /// Layer `j`'s weight as the forward pass uses it: divided by σ when normalised.
+    pub fn effective_weight(&self, j: usize) -> Tensor<4> {
+        let weight = self.layers[j].weight.val();
+        match self.spectral.get(j) {
+            Some(sn) => sn.normalise(weight),
+            None => weight,
+        }
+    }
+
+    /// The same function with σ folded into the weights and no spectral norm: what D's own
+    /// weights file holds, so it judges as the run's D without knowing of the norm.
+    pub fn folded(self) -> Self {
+        if self.spectral.is_empty() {
+            return self;
+        }
+        let weights: Vec<Tensor<4>> = (0..self.layers.len())
+            .map(|j| self.effective_weight(j).detach())
+            .collect();
+        let mut d = self;
+        for (conv, w) in d.layers.iter_mut().zip(weights) {
+            conv.weight = Param::from_tensor(w);
+        }
+        d.spectral = Vec::new();
+        d
+    }
+
+    fn conv(&self, j: usize, x: Tensor<4>) -> Tensor<4> {
+        let conv = &self.layers[j];
+        if self.spectral.is_empty() {
+            return conv.forward(x);
+        }
+        // As `Conv2d::forward`, with the normalised weight (D's padding is always explicit).
+        let (top, left, bottom, right) = match conv.padding {
+            burn::nn::PaddingConfig2d::Explicit(t, l, b, r) => (t, l, b, r),
+            _ => (0, 0, 0, 0),
+        };
+        let options = ConvOptions::new_with_padding(
+            conv.stride,
+            [(top, bottom), (left, right)],
+            conv.dilation,
+            conv.groups,
+        );
+        conv2d(x, self.effective_weight(j), None, options)
     }
 
     /// D's logits `[B]`.
@@ -165,11 +258,11 @@ impl Discriminator {
     pub fn forward_with(&self, x: Tensor<4>, mode: NormMode) -> Tensor<1> {
         let b = x.dims()[0];
         let n = self.layers.len();
-        let mut x = leaky_relu(self.layers[0].forward(x), LEAKY_SLOPE);
-        for (conv, norm) in self.layers[1..n - 1].iter().zip(&self.norms) {
-            x = leaky_relu(norm.forward(conv.forward(x), mode), LEAKY_SLOPE);
+        let mut x = leaky_relu(self.conv(0, x), LEAKY_SLOPE);
+        for (j, norm) in (1..n - 1).zip(&self.norms) {
+            x = leaky_relu(norm.forward(self.conv(j, x), mode), LEAKY_SLOPE);
         }
-        self.layers[n - 1].forward(x).reshape([b])
+        self.conv(n - 1, x).reshape([b])
     }
 
     /// D(x) = σ(logit), the probability that x is real.

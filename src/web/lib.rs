@@ -138,6 +138,15 @@ fn same_length(a: &[f32], b: &[f32]) -> Result<(), JsError> {
     }
 }
 
+/// How this instance's generators upsample (`transposed` or `sub-pixel`: the same function,
+/// a kernel choice the page's `?upsample=` makes for timing; see bench/RESULTS.md).
+#[wasm_bindgen(js_name = chooseUpsample)]
+pub fn choose_upsample(name: &str) -> Result<(), JsError> {
+    gan_playground::model::Upsample::parse(name)
+        .map(gan_playground::model::Upsample::choose)
+        .map_err(|e| JsError::new(&e))
+}
+
 /// The theory curve of a generator cost: `points` samples over [0, 1] with value and slopes.
 #[wasm_bindgen(js_name = costCurve)]
 pub fn cost_curve_js(cost: &str, points: usize) -> Result<JsValue, JsError> {

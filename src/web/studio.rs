@@ -24,7 +24,7 @@ use gan_playground::metrics::{ClassifierConfig, Meter};
 use gan_playground::model::ModelError;
 use gan_playground::model::read_values_async;
 use gan_playground::studio::{self, LIMITS, Preset, StudioConfig};
-use gan_playground::train::{Trainer, averaged_generator};
+use gan_playground::train::{Recipe, Trainer, averaged_generator};
 
 /// Samples in the studio's grid (8×8), from the z the CLI's sample grids use, so a run's
 /// grid in the tab and in `samples/` show the same samples.
@@ -51,6 +51,15 @@ pub fn read_studio_cadence(key: &str, value: JsValue) -> Result<f64, JsError> {
 #[wasm_bindgen(js_name = studioDefaults)]
 pub fn studio_defaults() -> Result<JsValue, JsError> {
     to_js(&StudioConfig::default())
+}
+
+/// `options` (the studio's settings) with the levers of the recipe named `name` (`dcgan` or
+/// `modern`) at the studio's rate; the sizes, seed and batch stay.
+#[wasm_bindgen(js_name = studioRecipe)]
+pub fn studio_recipe(name: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let recipe = Recipe::parse(name).map_err(|e| JsError::new(&e))?;
+    let current = config(options)?;
+    to_js(&current.with_recipe(recipe))
 }
 
 #[derive(Serialize)]

@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_playground::checkpoint::from_safetensors;
 use gan_playground::model::{Discriminator, Generator, ModelConfig, read_values};
-use gan_playground::train::{GeneratorCost, TrainConfig, Trainer};
+use gan_playground::train::{GeneratorCost, Loss, TrainConfig, Trainer};
 use safetensors::SafeTensors;
 
 use super::max_abs_diff;
@@ -100,14 +100,38 @@ pub fn eval_parity(name: &str, fixture: &[u8]) {
 /// One training iteration (a D step, then a G step, with Adam): the losses and every weight
 /// against PyTorch's.
 pub fn step_parity(name: &str, fixture: &[u8], cost: GeneratorCost) {
+    recipe_step_parity(name, fixture, cost.name(), Loss::CrossEntropy, cost, false);
+}
+
+/// As [`step_parity`] for a fixture of `scripts/pytorch_spectral.py`: D spectrally normalised
+/// (its power-iteration vectors checked too), with `loss`, the results under `variant.`.
+pub fn spectral_step_parity(fixture: &[u8], variant: &str, loss: Loss, cost: GeneratorCost) {
+    recipe_step_parity("spectral", fixture, variant, loss, cost, true);
+}
+
+fn recipe_step_parity(
+    name: &str,
+    fixture: &[u8],
+    variant: &str,
+    loss: Loss,
+    cost: GeneratorCost,
+    spectral_norm: bool,
+) {
     let fx = Fixture::new(fixture);
     let device = Device::flex();
-    let (g, d) = fx.networks(&device);
+    let (g, mut d) = fx.networks(&device);
+    let sn_specs = fx.config.spectral_tensors();
+    if spectral_norm {
+        let vectors = from_safetensors(&sn_specs, &fx.bytes, "d_sn.").unwrap();
+        d = d.with_spectral(&fx.config, vectors).unwrap();
+    }
     let config = TrainConfig {
         lr_d: fx.lr,
         lr_g: fx.lr,
         epsilon: fx.eps,
         cost,
+        loss,
+        spectral_norm,
         batch_size: 8,
         ..TrainConfig::default()
     };
@@ -123,13 +147,13 @@ pub fn step_parity(name: &str, fixture: &[u8], cost: GeneratorCost) {
         d_out.loss.into_scalar::<f32>(),
         g_out.cost.into_scalar::<f32>(),
     ];
-    let (_, expected_losses) = fx.array(&format!("{}.loss", cost.name()));
+    let (_, expected_losses) = fx.array(&format!("{variant}.loss"));
     assert!(
         max_abs_diff(&losses, &expected_losses) <= TOL,
-        "{name} {cost:?}: losses {losses:?} vs {expected_losses:?}"
+        "{name} {variant}: losses {losses:?} vs {expected_losses:?}"
     );
 
-    let nets: [(&str, Vec<_>, Vec<Tensor<1>>); 2] = [
+    let mut nets: Vec<(&str, Vec<_>, Vec<Tensor<1>>)> = vec![
         (
             "g",
             fx.config.generator_tensors(),
@@ -141,18 +165,20 @@ pub fn step_parity(name: &str, fixture: &[u8], cost: GeneratorCost) {
             trainer.discriminator.valid().flat_tensors(),
         ),
     ];
+    if spectral_norm {
+        nets.push(("d_sn", sn_specs, trainer.discriminator.spectral_tensors()));
+    }
     for (net, specs, tensors) in nets {
         let ours = read_values(&specs, tensors).unwrap();
         let start = from_safetensors(&specs, &fx.bytes, &format!("{net}.")).unwrap();
-        let torch =
-            from_safetensors(&specs, &fx.bytes, &format!("{}.{net}.", cost.name())).unwrap();
+        let torch = from_safetensors(&specs, &fx.bytes, &format!("{variant}.{net}.")).unwrap();
         let mut moved = 0.0f32;
         for ((spec, ours), (torch, start)) in specs.iter().zip(&ours).zip(torch.iter().zip(&start))
         {
             let err = max_abs_diff(ours, torch);
             assert!(
                 err <= TOL,
-                "{name} {cost:?}: {net}.{} differs from PyTorch by {err}",
+                "{name} {variant}: {net}.{} differs from PyTorch by {err}",
                 spec.name
             );
             moved = moved.max(max_abs_diff(torch, start));

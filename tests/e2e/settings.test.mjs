@@ -31,6 +31,8 @@ const STUDIO = [
   ["studio-m", "G steps per iteration must be a whole number from 1 to 10", false],
   ["studio-seed", "seed must be a whole number from 0 to 4294967295", false],
   ["studio-ema", "average decay must be a number from 0 to 0.9999", false],
+  ["studio-noise", "instance noise must be a number from 0 to 2", false],
+  ["studio-noise-span", "instance noise span must be a whole number from 1 to 1000000", false],
 ];
 const CADENCES = [
   ["studio-target", "target steps must be a whole number from 1 to 1000000", false],
@@ -123,4 +125,10 @@ test("a worker count in the URL that is not 1 or 2 is said, and the page chooses
     await page.getByRole("alert").filter({ hasText: "labWorkers in the URL must be 1 or 2; got “abc”: the page chooses instead." }).waitFor();
     assert.equal(await page.evaluate(() => globalThis.ganPlayground.core.labWorkerCount()), 2);
   }, { url: `${server.origin}/?backend=cpu&labWorkers=abc` });
+});
+
+test("an upsampling in the URL that is neither transposed nor sub-pixel is said, and the page uses transposed", async () => {
+  await visit(async (page) => {
+    await page.getByRole("alert").filter({ hasText: "upsample in the URL must be transposed or sub-pixel; got “bilinear”: the page uses transposed." }).waitFor();
+  }, { url: `${server.origin}/?backend=cpu&upsample=bilinear` });
 });

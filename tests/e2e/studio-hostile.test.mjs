@@ -124,6 +124,9 @@ test("recipe links with bad numbers, unknown keys, huge values and markup are re
       ["seed=-1", /seed must be a whole number from 0 to 4294967295; got -1/],
       ["ema=NaN", /average decay must be a number from 0 to 0\.9999; got “NaN”/],
       ["wings=3", /an unknown setting “wings”/],
+      ["spectralNorm=maybe", /spectral norm must be true or false; got “maybe”/],
+      ["loss=wasserstein", /loss must be one of cross_entropy, hinge; got “wasserstein”/],
+      ["instanceNoise=3", /instance noise must be a number from 0 to 2; got 3/],
       ["prior=%3Cimg%20src%3Dx%20onerror%3D%22globalThis.injected%3D1%22%3E", /prior must be one of uniform, normal; got “<img src=x onerror="globalThis\.injected=1">”/],
       ["preset=%3Cscript%3EglobalThis.injected%3D2%3C%2Fscript%3E", /architecture must be one of tiny-28/],
     ];

@@ -232,6 +232,47 @@ test("studio: with G's average and DiffAugment on, the run trains, and what it s
   }, { url: url() });
 });
 
+test("studio: Start from modern sets its levers and keeps the rest; the recipe link carries them; the run trains and saves D's spectral vectors", async () => {
+  await visit(async (page) => {
+    await tiny(page, { target: 3 });
+    await page.getByLabel("Run seed").fill("7");
+    const before = await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
+    await page.getByLabel("Start from").selectOption("modern");
+    const after = await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
+    assert.equal(after.loss, "hinge");
+    assert.equal(after.spectralNorm, true);
+    assert.ok(await page.locator("#studio-spectral").isChecked());
+    assert.ok(await page.locator("#studio-cost").isDisabled(), "the cross-entropy costs do not apply under hinge");
+    assert.ok(after.lrD > after.lrG, "D learns faster than G (TTUR)");
+    assert.ok(after.ema > 0, "G's average is kept");
+    for (const key of ["batchSize", "seed", "preset", "dSteps", "gSteps", "prior"]) assert.equal(after[key], before[key], `${key} stays`);
+    assert.equal(await page.getByLabel("Start from").inputValue(), "", "the choice is an action, not a setting");
+    const href = await page.locator("#studio-recipe").getAttribute("href");
+    assert.match(href, /spectralNorm=true/);
+    assert.match(href, /loss=hinge/);
+
+    // The link fills a fresh studio with the same levers.
+    await page.getByLabel("Start from").selectOption("dcgan");
+    assert.equal(await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings().spectralNorm), false);
+    await page.evaluate((h) => { location.hash = h; }, href);
+    await page.getByText("The studio holds this recipe's set-up").waitFor();
+    assert.deepEqual(await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings()), after);
+
+    await page.getByRole("button", { name: "Reset" }).last().click();
+    await page.locator("#studio-play").click();
+    await untilStep(page, 3);
+    await page.waitForFunction(() => document.getElementById("studio-play").textContent === "Train");
+    const d = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download checkpoint" }).click();
+    const run = tensors(new Uint8Array(Buffer.concat(await (await (await d).createReadStream()).toArray())));
+    for (const name of ["d_sn.main.0.weight_u", "d_sn.main.0.weight_v"]) {
+      assert.ok(run[name], `the checkpoint holds ${name}`);
+      const norm = Math.hypot(...run[name]);
+      assert.ok(Math.abs(norm - 1) < 1e-4, `${name} is a unit vector (${norm})`);
+    }
+  }, { url: url() });
+});
+
 test("studio: when WebGPU loses its device, the run goes on on the CPU from its last snapshot", async () => {
   await visit(async (page) => {
     await tiny(page, { target: 1000 });

@@ -11,6 +11,7 @@ use clap::Args;
 use gan_playground::checkpoint;
 use gan_playground::data::to_rgba;
 use gan_playground::latent::{self, Prior};
+use gan_playground::model::Upsample;
 
 use super::{Backend, device, in_range, read_file};
 
@@ -27,10 +28,14 @@ pub struct BenchArgs {
     runs: usize,
     #[arg(long, value_enum, default_value = "flex")]
     backend: Backend,
+    /// How G's stride-2 layers upsample: transposed (Burn's) or sub-pixel (the same function).
+    #[arg(long, default_value = "transposed", value_parser = Upsample::parse)]
+    upsample: Upsample,
 }
 
 /// Prints one JSON object: per batch size, every call's milliseconds and their median.
 pub fn run(args: BenchArgs) -> Result<()> {
+    args.upsample.choose();
     let bytes = read_file(&args.weights)?;
     let config = checkpoint::infer_generator_config(&bytes)
         .with_context(|| format!("{} is not generator weights", args.weights.display()))?;
@@ -71,6 +76,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         serde_json::json!({
             "weights": args.weights.display().to_string(),
             "rayonNumThreads": threads,
+            "upsample": format!("{:?}", args.upsample),
             "runs": args.runs,
             "results": rows,
         })

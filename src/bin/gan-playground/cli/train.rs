@@ -12,8 +12,10 @@ use gan_playground::checkpoint::{self, Precision, RunSnapshot, has_run, load_run
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
-use gan_playground::model::Discriminator;
-use gan_playground::train::{Augment, LinearDecay, TrainConfig, Trainer};
+use gan_playground::model::{Discriminator, Upsample};
+use gan_playground::train::{
+    Augment, InstanceNoise, LinearDecay, Loss, Recipe, TrainConfig, Trainer,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Backend, ModelArgs, device, read_file, write_images};
@@ -45,7 +47,11 @@ pub struct TrainArgs {
     epochs: Option<f64>,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
-    /// Learning rate of both networks (see --lr-d / --lr-g).
+    /// The levers to start from: dcgan (the paper's) or modern (hinge loss, spectral norm,
+    /// D's rate above G's, G's average; docs/QUALITY.md). The flags below override it.
+    #[arg(long, default_value = "dcgan", value_parser = Recipe::parse)]
+    recipe: Recipe,
+    /// Base learning rate (the recipe scales it for D and G; see --lr-d / --lr-g).
     #[arg(long, default_value_t = 2e-4)]
     lr: f64,
     #[arg(long)]
@@ -64,9 +70,21 @@ pub struct TrainArgs {
     /// Generator steps per iteration (m).
     #[arg(long, default_value_t = 1)]
     g_steps: usize,
-    /// saturating (minimax), non-saturating or maximum-likelihood.
+    /// saturating (minimax), non-saturating or maximum-likelihood (under --loss cross-entropy).
     #[arg(long, default_value = "non-saturating", value_parser = GeneratorCost::parse)]
     cost: GeneratorCost,
+    /// D's loss and G's matching cost: cross-entropy (with --cost) or hinge.
+    #[arg(long, value_parser = Loss::parse)]
+    loss: Option<Loss>,
+    /// Spectral normalisation of D's layers (one power iteration per D step): on or off.
+    #[arg(long, value_parser = on_off)]
+    spectral_norm: Option<bool>,
+    /// Gaussian noise of this standard deviation on D's inputs, falling linearly to 0 over
+    /// --instance-noise-span iterations (0: none).
+    #[arg(long)]
+    instance_noise: Option<f64>,
+    #[arg(long, default_value_t = 1000)]
+    instance_noise_span: u64,
     #[arg(long, default_value = "normal", value_parser = Prior::parse)]
     prior: Prior,
     #[arg(long, default_value_t = 0)]
@@ -83,13 +101,15 @@ pub struct TrainArgs {
     /// saved with each checkpoint as checkpoint/generator-ema.safetensors (batch norm
     /// recalibrated) and in run.safetensors. Training is unchanged; a resumed run continues
     /// the saved average.
+    /// `--ema 0`: none, whatever the recipe says.
     #[arg(long)]
     ema: Option<f64>,
     /// Differentiable augmentation of D's inputs, real and generated (DiffAugment, Zhao et al.
     /// 2020): any of translation, cutout, colour, comma-separated; for small sets, where D
     /// memorises. See docs/QUALITY.md.
-    #[arg(long, default_value = "none", value_parser = Augment::parse)]
-    augment: Augment,
+    /// (Default: the recipe's.)
+    #[arg(long, value_parser = Augment::parse)]
+    augment: Option<Augment>,
     /// From this iteration to the last, both learning rates fall linearly towards zero (e.g.
     /// the last quarter of the run). A function of the iteration, so resuming keeps it.
     #[arg(long)]
@@ -104,10 +124,55 @@ pub struct TrainArgs {
     /// have. For a new --out; ignored when resuming.
     #[arg(long)]
     from_run: Option<PathBuf>,
+    /// How G's stride-2 layers upsample: transposed (Burn's) or sub-pixel (the same function,
+    /// a kernel choice for timing; see bench/RESULTS.md).
+    #[arg(long, default_value = "transposed", value_parser = Upsample::parse)]
+    upsample: Upsample,
     /// Discriminator-only steps before the first iteration, so a fresh D catches up with a
     /// trained G (`--init-generator`) before G learns from it. Ignored when resuming.
     #[arg(long, default_value_t = 0)]
     d_head_start: usize,
+}
+
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        _ => Err(format!("{text:?} is not on or off")),
+    }
+}
+
+/// A new run's hyperparameters: the recipe's levers, then each flag given.
+fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
+    let base = TrainConfig {
+        d_steps: args.d_steps,
+        g_steps: args.g_steps,
+        beta_1: args.beta1,
+        beta_2: args.beta2,
+        epsilon: args.eps,
+        cost: args.cost,
+        prior: args.prior,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        ..TrainConfig::default()
+    };
+    let mut config = args.recipe.apply(base, args.lr);
+    config.lr_d = args.lr_d.unwrap_or(config.lr_d);
+    config.lr_g = args.lr_g.unwrap_or(config.lr_g);
+    config.loss = args.loss.unwrap_or(config.loss);
+    config.spectral_norm = args.spectral_norm.unwrap_or(config.spectral_norm);
+    config.augment = args.augment.unwrap_or(config.augment);
+    if let Some(decay) = args.ema {
+        config.ema = (decay > 0.0).then_some(decay);
+    }
+    if let Some(std) = args.instance_noise {
+        config.instance_noise = (std > 0.0).then_some(InstanceNoise {
+            std,
+            span: args.instance_noise_span,
+        });
+    }
+    config.validate()?;
+    Ok(config)
 }
 
 /// The averaged generator's file in a checkpoint directory.
@@ -192,6 +257,7 @@ fn check_flags(args: &TrainArgs, checkpoint_dir: &Path) -> Result<()> {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    args.upsample.choose();
     let checkpoint_dir = args.out.join("checkpoint");
     check_flags(&args, &checkpoint_dir)?;
     let device = device(args.backend)?;
@@ -225,21 +291,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let mut model = args.model.clone();
         model.nc = images.channels;
         let model = model.config(images.size)?;
-        let config = TrainConfig {
-            d_steps: args.d_steps,
-            g_steps: args.g_steps,
-            lr_d: args.lr_d.unwrap_or(args.lr),
-            lr_g: args.lr_g.unwrap_or(args.lr),
-            beta_1: args.beta1,
-            beta_2: args.beta2,
-            epsilon: args.eps,
-            cost: args.cost,
-            prior: args.prior,
-            batch_size: args.batch_size,
-            seed: args.seed,
-            augment: args.augment,
-            ema: args.ema,
-        };
+        let config = train_config(&args)?;
         match &args.init_generator {
             None => Trainer::new(model, config, &device)?,
             Some(path) => {
@@ -332,6 +384,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .progress_chars("=> "),
     );
     if let Some(decay) = args.ema
+        && decay > 0.0
         && trainer.average.is_none()
     {
         start_average(&mut trainer, &checkpoint_dir, decay, &device)?;
