@@ -9,7 +9,8 @@
 #
 # Usage: bench/native-vs-pytorch.sh [threads] [N] [S]
 #   PYTHON: a Python with torch (python3 -m venv /tmp/torchenv &&
-#           /tmp/torchenv/bin/pip install torch numpy safetensors); CLI: the gan-playground binary.
+#           /tmp/torchenv/bin/pip install torch numpy safetensors); CLI: the gan-playground binary;
+#   UPSAMPLE: how G upsamples in ours (transposed, the default, or sub-pixel: issue 32).
 # Needs data/mnist (scripts/fetch-data.sh). Prints a Markdown row and writes
 # bench/results/native-vs-pytorch-<threads>.json.
 set -euo pipefail
@@ -18,6 +19,7 @@ threads=${1:-$(nproc)}
 n=${2:-10}
 s=${3:-3}
 cli=${CLI:-${CARGO_TARGET_DIR:-target}/release/gan-playground}
+upsample=${UPSAMPLE:-transposed}
 python=${PYTHON:-python3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -27,7 +29,7 @@ ours() { # iterations → seconds
   t0=$(date +%s.%N)
   RAYON_NUM_THREADS=$threads "$cli" train --arch pytorch-dcgan --images data/mnist/train-images-idx3-ubyte.gz \
     --limit 2000 --batch-size 64 --iterations "$1" --seed 1 --sample-every 1000000 \
-    --checkpoint-every 1000000 --fresh --out "$out/run" > /dev/null 2>&1
+    --checkpoint-every 1000000 --upsample "$upsample" --fresh --out "$out/run" > /dev/null 2>&1
   t1=$(date +%s.%N)
   python3 -c "print($t1 - $t0)"
 }
@@ -37,13 +39,14 @@ ours_ms=$(python3 -c "print(round(($long - $short) / $n * 1000, 1))")
 theirs=$("$python" bench/pytorch_train.py "$threads" "$n")
 torch_ms=$(python3 -c "import json,sys; print(round(json.loads(sys.argv[1])['median_ms'], 1))" "$theirs")
 ratio=$(python3 -c "print(round($torch_ms / $ours_ms, 2))")
-echo "| $threads | $ours_ms | $torch_ms | ${ratio}× |"
+echo "| $threads | $upsample | $ours_ms | $torch_ms | ${ratio}× |"
 mkdir -p bench/results
-python3 - "$threads" "$n" "$s" "$short" "$long" "$ours_ms" "$theirs" "$cli" > "bench/results/native-vs-pytorch-$threads.json" <<'PY'
+suffix=$([ "$upsample" = transposed ] && echo "" || echo "-$upsample")
+python3 - "$threads" "$n" "$s" "$short" "$long" "$ours_ms" "$theirs" "$cli" "$upsample" > "bench/results/native-vs-pytorch-$threads$suffix.json" <<'PY'
 import json, sys
-threads, n, s, short, long, ours_ms, theirs, cli = sys.argv[1:]
+threads, n, s, short, long, ours_ms, theirs, cli, upsample = sys.argv[1:]
 print(json.dumps({
-    "threads": int(threads), "iterations": int(n), "start_iterations": int(s),
+    "threads": int(threads), "iterations": int(n), "start_iterations": int(s), "upsample": upsample,
     "ours": {"cli": cli, "seconds_short": float(short), "seconds_long": float(long), "ms_per_iteration": float(ours_ms)},
     "pytorch": json.loads(theirs),
     "throughput_ours_over_pytorch": json.loads(theirs)["median_ms"] / float(ours_ms),

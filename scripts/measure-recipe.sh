@@ -7,7 +7,9 @@
 # grid from a fixed z (samples/) to look at.
 #
 # Rows go to bench/results/recipe/<dataset>-<preset>.csv (appended; one per lever, seed and
-# iteration count), the last grid of each run to bench/results/recipe/grids/. docs/QUALITY.md
+# iteration count; train_seconds is the time from the previous count), the last grid of each
+# run to bench/results/recipe/grids/. A run already at a count goes on from there: give only
+# the counts still to come. docs/QUALITY.md
 # ("The modern recipe") reads them. Needs ./scripts/fetch-data.sh (the test sets) and the CLI.
 #
 # Usage: scripts/measure-recipe.sh DATASET PRESET "ITERATIONS…" "SEEDS…" [LEVERS…]
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=$1 preset=$2 iterations=$3 seeds=$4
 shift 4
-levers=${*:-plain hinge spectral-norm ttur instance-noise ema diffaugment ema-diffaugment modern}
+levers=${*:-plain hinge spectral-norm ttur instance-noise ema diffaugment ema-diffaugment hinge-ttur-ema combination modern}
 cli=${CLI:-${CARGO_TARGET_DIR:-target}/debug/gan-playground}
 runs=runs/recipe
 results=bench/results/recipe
@@ -46,6 +48,8 @@ flags() { # a lever's flags over the studio's default (plain DCGAN at 1e-3)
     ema) echo "--ema 0.999" ;;
     diffaugment) echo "--augment translation,cutout" ;;
     ema-diffaugment) echo "--ema 0.999 --augment translation,cutout" ;;
+    hinge-ttur-ema) echo "--loss hinge --lr-d 2e-3 --lr-g 1e-3 --ema 0.999" ;;
+    combination) echo "--loss hinge --spectral-norm on --lr-d 2e-3 --lr-g 1e-3 --ema 0.999" ;;
     modern) echo "--recipe modern" ;;
     *) echo "unknown lever $1" >&2; exit 2 ;;
   esac

@@ -419,7 +419,7 @@ impl Trainer {
             last_z.expect("m >= 1"),
         );
         if let Some(average) = self.average.as_mut() {
-            average.update(&self.generator);
+            average.update(&self.generator, self.iteration + 1);
         }
         // How far the update moved D(G(z)): same z, batch statistics, nothing recorded.
         let after = self.discriminator.forward_with(

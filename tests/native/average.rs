@@ -14,7 +14,7 @@ fn values(g: &gan_playground::model::Generator) -> Vec<Vec<f32>> {
 }
 
 #[test]
-fn the_average_moves_by_one_minus_decay_towards_each_new_generator() {
+fn the_average_moves_by_one_minus_decay_towards_each_new_generator_once_warmed_up() {
     let device = Device::flex();
     let data = mnist_slice();
     let mut trainer = Trainer::new(tiny_model(), tiny_config(3), &device).unwrap();
@@ -22,7 +22,8 @@ fn the_average_moves_by_one_minus_decay_towards_each_new_generator() {
     let mut average = GeneratorAverage::new(&trainer.generator, 0.75).unwrap();
     trainer.iteration(&data).unwrap();
     let after = values(&trainer.generator);
-    average.update(&trainer.generator);
+    // Long into a run: the decay itself.
+    average.update(&trainer.generator, 1_000_000);
     let model = tiny_model();
     let plain = device.clone();
     // Read the average without recalibration: the first conv's weights (no batch norm involved).
@@ -38,6 +39,20 @@ fn the_average_moves_by_one_minus_decay_towards_each_new_generator() {
         let want = 0.75 * b + 0.25 * a;
         assert!((g - want).abs() < 1e-6, "{g} vs {want}");
     }
+}
+
+#[test]
+fn the_average_warms_up_so_a_short_run_forgets_its_random_start() {
+    let device = Device::flex();
+    let trainer = Trainer::new(tiny_model(), tiny_config(3), &device).unwrap();
+    let average = GeneratorAverage::new(&trainer.generator, 0.999).unwrap();
+    assert!((average.decay_at(1) - 2.0 / 11.0).abs() < 1e-12);
+    assert!((average.decay_at(90) - 0.91).abs() < 1e-12);
+    assert_eq!(average.decay_at(1_000_000), 0.999);
+    // What is left of the start after 2,000 updates: the product of the decays, under 1e-3
+    // (a constant 0.999 leaves e^-2 ≈ 13.5%).
+    let left: f64 = (1..=2000).map(|t| average.decay_at(t)).product();
+    assert!(left < 1e-3, "{left}");
 }
 
 #[test]

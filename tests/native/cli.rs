@@ -797,3 +797,106 @@ fn plane_measures_the_runs_and_refuses_bad_setups_and_an_existing_csv() {
     );
     refused(dir.path(), &["plane", "--steps", "0"], "not a whole number");
 }
+
+#[test]
+fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = |out: &Path| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "train",
+            "--arch",
+            "dcgan",
+            "--nz",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "8",
+            "--limit",
+            "64",
+            "--iterations",
+            "2",
+            "--sample-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+            "--images",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(common::MNIST_IMAGES.into());
+        args.extend(["--out".into(), out.display().to_string()]);
+        args
+    };
+    // The modern recipe, with one lever overridden and instance noise added.
+    let out = dir.path().join("modern");
+    let mut args = base(&out);
+    args.extend(
+        [
+            "--recipe",
+            "modern",
+            "--lr",
+            "1e-3",
+            "--ema",
+            "0",
+            "--instance-noise",
+            "0.2",
+            "--instance-noise-span",
+            "50",
+        ]
+        .map(String::from),
+    );
+    run_ok(bin().args(as_str(&args)));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint/run.json")).unwrap())
+            .unwrap();
+    let config = &run["config"];
+    assert_eq!(config["loss"], "hinge");
+    assert_eq!(config["spectral_norm"], true);
+    assert!(config["lr_d"].as_f64().unwrap() > config["lr_g"].as_f64().unwrap());
+    assert!(
+        config.get("ema").is_none(),
+        "--ema 0 turns the recipe's average off"
+    );
+    assert_eq!(config["instance_noise"]["std"], 0.2);
+    assert_eq!(config["instance_noise"]["span"], 50);
+    // D's own file is D with σ folded in: `discriminate` reads it as any D.
+    let snapshot = std::fs::read(out.join("checkpoint/run.safetensors")).unwrap();
+    let names = safetensors::SafeTensors::deserialize(&snapshot)
+        .unwrap()
+        .names()
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    assert!(
+        names.iter().any(|n| n == "d_sn.main.0.weight_u"),
+        "{names:?}"
+    );
+
+    // Bad levers: a message, no panic, nothing written.
+    let before = files_of(dir.path());
+    for (lever, needle) in [
+        (
+            &["--loss", "wasserstein"][..],
+            "expected cross_entropy or hinge",
+        ),
+        (&["--spectral-norm", "maybe"], "is not on or off"),
+        (&["--recipe", "fancy"], "expected dcgan or modern"),
+        (
+            &["--instance-noise", "5"],
+            "instance noise must be a number from 0 to 2",
+        ),
+        (
+            &["--instance-noise", "0.1", "--instance-noise-span", "0"],
+            "instance noise span must be a whole number from 1",
+        ),
+        (&["--upsample", "bilinear"], "transposed or sub-pixel"),
+    ] {
+        let mut args = base(&dir.path().join("refused"));
+        args.extend(lever.iter().map(|s| s.to_string()));
+        refused(dir.path(), &as_str(&args), needle);
+    }
+    assert_eq!(files_of(dir.path()), before, "a refused run writes nothing");
+}
