@@ -75,15 +75,16 @@ impl Loss {
         }
     }
 
-    /// Parses `cross_entropy` / `cross-entropy` / `bce`, `hinge`.
+    /// Parses a name of [`Loss::name`], with `-` for `_`.
     pub fn parse(name: &str) -> Result<Self, String> {
-        match name.replace('-', "_").as_str() {
-            "cross_entropy" | "bce" => Ok(Loss::CrossEntropy),
-            "hinge" => Ok(Loss::Hinge),
-            _ => Err(format!(
-                "unknown loss {name:?}: expected cross_entropy or hinge"
-            )),
-        }
+        let wanted = name.replace('-', "_");
+        Loss::ALL
+            .into_iter()
+            .find(|l| l.name() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Loss::ALL.map(Loss::name).to_vec();
+                format!("unknown loss {name:?}: expected {}", names.join(" or "))
+            })
     }
 
     /// D's loss on a batch of real and one of generated logits.

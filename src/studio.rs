@@ -235,9 +235,6 @@ pub struct StudioConfig {
 /// 6.6 (docs/BENCHMARKS.md, "Training studio: how fast the default learns").
 pub const DEFAULT_LR: f64 = 1e-3;
 
-/// Instance noise's span when a set-up has none to show (a control needs a value).
-const DEFAULT_NOISE_SPAN: u64 = 1000;
-
 impl Default for StudioConfig {
     /// The DCGAN paper's hyperparameters but the learning rate ([`DEFAULT_LR`]) on the tiny
     /// 28-pixel net, which trains in a tab.
@@ -386,7 +383,7 @@ impl StudioConfig {
             loss: t.loss,
             spectral_norm: t.spectral_norm,
             instance_noise: t.instance_noise.map_or(0.0, |n| n.std),
-            noise_span: t.instance_noise.map_or(DEFAULT_NOISE_SPAN, |n| n.span),
+            noise_span: t.instance_noise.map_or(noise::DEFAULT_SPAN, |n| n.span),
         }
     }
 }

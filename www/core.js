@@ -34,7 +34,8 @@ const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", 
   "typicalNorm", "latentNorm", "latentArithmetic", "interpolate", "randomWalkStep", "costCurve", "costAt",
   "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
   "studioLimits", "studioDefaults", "studioRecipe", "validateStudioOptions",
-  "planeDefaults", "planeLimits", "readPlaneSetup", "planeLink", "planeFromLink", "ownImageLimits", "readSeed", "readStudioCadence"];
+  "planeDefaults", "planeLimits", "readPlaneSetup", "planeLink", "planeFromLink", "ownImageLimits", "readSeed", "readStudioCadence",
+  "readUpsample"];
 
 // Workers whose work is always on Burn's CPU backend, whatever the page's backend.
 const cpuOnly = (/** @type {string} */ role) => role === "tools" || role.startsWith("plane-");
@@ -61,11 +62,19 @@ export function forcedWorkers(param) {
   return forced === 1 || forced === 2 ? forced : null;
 }
 
-/** How G upsamples in every worker (`?upsample=transposed|sub-pixel`, for benchmarks), or null. */
-export const UPSAMPLES = ["transposed", "sub-pixel"];
-export function upsampleChoice() {
+/**
+ * How G upsamples in every worker: the URL's `?upsample=` (for benchmarks) as the core reads
+ * it, and what to say when it names no way the core knows (the page then uses its default).
+ * @returns {{ upsample: string | null, upsampleProblem: string | null }}
+ */
+function upsampleChoice(pure) {
   const want = new URLSearchParams(location.search).get("upsample");
-  return UPSAMPLES.includes(want ?? "") ? want : null;
+  if (want === null) return { upsample: null, upsampleProblem: null };
+  try {
+    return { upsample: pure.readUpsample(want), upsampleProblem: null };
+  } catch (e) {
+    return { upsample: null, upsampleProblem: `upsample in the URL: ${e.message}; the page uses transposed.` };
+  }
 }
 
 // Requests made of any worker and not yet settled (answered, superseded or failed).
@@ -134,7 +143,7 @@ export class CoreWorker {
       this.#lost(spawn, e.message || "it failed to start");
     });
     const glue = this.core.files[this.kind].js;
-    this.ready = this.core.module(this.kind).then((module) => this.#send("init", { module, glue, lock, upsample: upsampleChoice() })).then(() => {
+    this.ready = this.core.module(this.kind).then((module) => this.#send("init", { module, glue, lock, upsample: this.core.upsample })).then(() => {
       // Granted only once the worker has let go of it: when it has ended.
       navigator.locks?.request(lock, () => this.#lost(spawn, "it stopped"));
     });
@@ -254,6 +263,11 @@ export class Core extends EventTarget {
     /** The core's pure functions (latent maths, cost curves, limits and validators), called
      *  synchronously on this thread. */
     this.pure = Object.fromEntries(PURE.map((name) => [name, bindings[name]]));
+    const { upsample, upsampleProblem } = upsampleChoice(this.pure);
+    /** How every worker's generators upsample (null: the core's default). */
+    this.upsample = upsample;
+    /** Why the URL's `?upsample=` was not used, or null. */
+    this.upsampleProblem = upsampleProblem;
     /** @type {Backend | null} */
     this.backend = null;
     this.weights = null;

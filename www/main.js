@@ -3,7 +3,7 @@
 // panels together. The URL holds the model and z (#model=…&z=…), so a copied link reproduces
 // the image; ?backend=auto|webgpu|cpu forces where the model runs.
 
-import { BACKENDS, Core, forcedWorkers, UPSAMPLES, upsampleChoice } from "./core.js";
+import { BACKENDS, Core, forcedWorkers } from "./core.js";
 import { Renderer } from "./render.js";
 import { LatentPanel } from "./latent.js";
 import { GridPanel } from "./grid.js";
@@ -106,12 +106,8 @@ function backendWanted() {
 // page then chooses as it would without it.
 function workerCountProblems() {
   const params = new URLSearchParams(location.search);
-  const problems = ["labWorkers", "generationWorkers", "planeWorkers"].filter((p) => params.has(p) && forcedWorkers(p) === null)
+  return ["labWorkers", "generationWorkers", "planeWorkers"].filter((p) => params.has(p) && forcedWorkers(p) === null)
     .map((p) => `${p} in the URL must be 1 or 2; got “${params.get(p)}”: the page chooses instead.`);
-  if (params.has("upsample") && upsampleChoice() === null) {
-    problems.push(`upsample in the URL must be ${UPSAMPLES.join(" or ")}; got “${params.get("upsample")}”: the page uses transposed.`);
-  }
-  return problems;
 }
 
 // What the page cannot go on without failed: it says why and stops there (a promise that never
@@ -356,7 +352,7 @@ for (const m of await localModels().catch(() => [])) addModel(m);
 const hash = readHash(models);
 const backend = backendWanted();
 $("backend-choice").value = backend.want;
-showError([hash.problem, backend.problem, ...workerCountProblems()].filter(Boolean).join(" "));
+showError([hash.problem, backend.problem, ...workerCountProblems(), core.upsampleProblem].filter(Boolean).join(" "));
 const byId = (id) => models.find((m) => m.id === id);
 
 // Loads run one after another (a model or backend change waits for the one before), so a

@@ -262,10 +262,9 @@ impl RunSnapshot {
                 None => None,
             },
             spectral: match config.spectral_norm {
-                true => Some(from_safetensors(
+                true => Some(unit_vectors(
                     &model.spectral_tensors(),
-                    &self.bytes,
-                    SPECTRAL,
+                    from_safetensors(&model.spectral_tensors(), &self.bytes, SPECTRAL)?,
                 )?),
                 false => None,
             },
@@ -347,6 +346,23 @@ impl RunSnapshot {
         trainer.iteration = iteration;
         Ok(trainer)
     }
+}
+
+/// The power-iteration vectors, each a unit vector (a zero one would divide D's weights by 0).
+fn unit_vectors(
+    specs: &[TensorSpec],
+    values: Vec<Vec<f32>>,
+) -> Result<Vec<Vec<f32>>, CheckpointError> {
+    for (spec, v) in specs.iter().zip(&values) {
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if (norm - 1.0).abs() > 1e-3 {
+            return Err(CheckpointError::Snapshot(format!(
+                "{SPECTRAL}{} has length {norm}; a power-iteration vector has length 1",
+                spec.name
+            )));
+        }
+    }
+    Ok(values)
 }
 
 fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, CheckpointError> {

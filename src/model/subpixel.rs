@@ -12,7 +12,7 @@
 //! On Burn's CPU backend it is slower for G's shapes, forward and backward (bench/RESULTS.md,
 //! "Sub-pixel transposed convolution"): an im2col over `in · 9` columns costs more than a
 //! col2im over `out · 16` when `out = in / 2`, as in every G layer. So the transposed
-//! convolution stays the default, and [`Upsample`] picks per process.
+//! convolution stays the default, and [`Upsample`] picks per thread.
 
 use std::cell::Cell;
 
@@ -75,17 +75,27 @@ thread_local! {
 }
 
 impl Upsample {
-    pub const NAMES: [&str; 2] = ["transposed", "sub-pixel"];
+    pub const ALL: [Upsample; 2] = [Upsample::Transposed, Upsample::SubPixel];
+
+    /// The name the CLI's `--upsample` and the page's `?upsample=` take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Upsample::Transposed => "transposed",
+            Upsample::SubPixel => "sub-pixel",
+        }
+    }
 
     pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "transposed" => Ok(Upsample::Transposed),
-            "sub-pixel" | "subpixel" => Ok(Upsample::SubPixel),
-            _ => Err(format!(
-                "unknown upsampling “{name}” (expected {})",
-                Upsample::NAMES.join(" or ")
-            )),
-        }
+        Upsample::ALL
+            .into_iter()
+            .find(|u| u.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Upsample::ALL.map(Upsample::name).to_vec();
+                format!(
+                    "unknown upsampling “{name}” (expected {})",
+                    names.join(" or ")
+                )
+            })
     }
 
     /// Makes this the way every generator on this thread upsamples from now on.

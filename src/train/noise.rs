@@ -21,6 +21,8 @@ pub const SPAN: Range<u64> = Range {
     min: 1,
     max: 1_000_000,
 };
+/// The span when none is given.
+pub const DEFAULT_SPAN: u64 = 1000;
 
 /// Gaussian noise on D's inputs, `std` at iteration 0 falling linearly to 0 at `span`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

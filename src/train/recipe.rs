@@ -22,12 +22,22 @@ pub enum Recipe {
 impl Recipe {
     pub const ALL: [Recipe; 2] = [Recipe::Dcgan, Recipe::Modern];
 
-    pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "dcgan" | "plain" => Ok(Recipe::Dcgan),
-            "modern" => Ok(Recipe::Modern),
-            _ => Err(format!("unknown recipe {name:?}: expected dcgan or modern")),
+    /// Its name in the CLI, the page and serde.
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::Dcgan => "dcgan",
+            Recipe::Modern => "modern",
         }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Recipe::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Recipe::ALL.map(Recipe::name).to_vec();
+                format!("unknown recipe {name:?}: expected {}", names.join(" or "))
+            })
     }
 
     /// `config` with this recipe's levers; its learning rates are `lr` scaled by the recipe's

@@ -13,6 +13,7 @@ mod run;
 mod studio;
 mod tools;
 
+use gan_playground::model::Upsample;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -142,8 +143,17 @@ fn same_length(a: &[f32], b: &[f32]) -> Result<(), JsError> {
 /// a kernel choice the page's `?upsample=` makes for timing; see bench/RESULTS.md).
 #[wasm_bindgen(js_name = chooseUpsample)]
 pub fn choose_upsample(name: &str) -> Result<(), JsError> {
-    gan_playground::model::Upsample::parse(name)
-        .map(gan_playground::model::Upsample::choose)
+    Upsample::parse(name)
+        .map(Upsample::choose)
+        .map_err(|e| JsError::new(&e))
+}
+
+/// `name` if it names a way to upsample, else the reason it does not (the page checks its
+/// URL's `?upsample=` with this before any worker starts).
+#[wasm_bindgen(js_name = readUpsample)]
+pub fn read_upsample(name: &str) -> Result<String, JsError> {
+    Upsample::parse(name)
+        .map(|u| u.name().to_string())
         .map_err(|e| JsError::new(&e))
 }
 

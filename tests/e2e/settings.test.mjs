@@ -129,6 +129,6 @@ test("a worker count in the URL that is not 1 or 2 is said, and the page chooses
 
 test("an upsampling in the URL that is neither transposed nor sub-pixel is said, and the page uses transposed", async () => {
   await visit(async (page) => {
-    await page.getByRole("alert").filter({ hasText: "upsample in the URL must be transposed or sub-pixel; got “bilinear”: the page uses transposed." }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "upsample in the URL: unknown upsampling “bilinear” (expected transposed or sub-pixel); the page uses transposed." }).waitFor();
   }, { url: `${server.origin}/?backend=cpu&upsample=bilinear` });
 });

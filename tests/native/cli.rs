@@ -862,7 +862,8 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
     );
     assert_eq!(config["instance_noise"]["std"], 0.2);
     assert_eq!(config["instance_noise"]["span"], 50);
-    // D's own file is D with σ folded in: `discriminate` reads it as any D.
+    // The run snapshot keeps D's power-iteration vectors (D's own file has σ folded in:
+    // recipe.rs checks that it judges as D does).
     let snapshot = std::fs::read(out.join("checkpoint/run.safetensors")).unwrap();
     let names = safetensors::SafeTensors::deserialize(&snapshot)
         .unwrap()
@@ -893,6 +894,12 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
             "instance noise span must be a whole number from 1",
         ),
         (&["--upsample", "bilinear"], "transposed or sub-pixel"),
+        (&["--ema=-0.5"], "average decay must be"),
+        (
+            &["--instance-noise=-1"],
+            "instance noise must be a number from 0 to 2",
+        ),
+        (&["--instance-noise-span", "10"], "--instance-noise"),
     ] {
         let mut args = base(&dir.path().join("refused"));
         args.extend(lever.iter().map(|s| s.to_string()));

@@ -238,6 +238,38 @@ fn a_snapshot_without_its_spectral_vectors_is_refused() {
         panic!("a snapshot without its spectral vectors was restored");
     };
     assert!(err.to_string().contains("weight_u"), "{err}");
+    // Vectors of zeros (which would divide D's weights by 0) are refused by name.
+    let bytes = snapshot.into_bytes();
+    let zeroed = with_tensor_zeroed(&bytes, "d_sn.main.0.weight_v");
+    let Err(err) = RunSnapshot::from_bytes(zeroed).unwrap().restore(&device) else {
+        panic!("a zero power-iteration vector was restored");
+    };
+    assert!(
+        err.to_string()
+            .contains("d_sn.main.0.weight_v has length 0"),
+        "{err}"
+    );
+}
+
+/// `bytes` (a safetensors file) with tensor `name`'s bytes all zero.
+fn with_tensor_zeroed(bytes: &[u8], name: &str) -> Vec<u8> {
+    use safetensors::SafeTensors;
+    let file = SafeTensors::deserialize(bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(bytes).unwrap();
+    let zeros = vec![0u8; file.tensor(name).unwrap().data().len()];
+    let tensors: Vec<(String, safetensors::tensor::TensorView)> = file
+        .tensors()
+        .into_iter()
+        .map(|(n, t)| {
+            let view = if n == name {
+                safetensors::tensor::TensorView::new(t.dtype(), t.shape().to_vec(), &zeros).unwrap()
+            } else {
+                t
+            };
+            (n, view)
+        })
+        .collect();
+    safetensors::serialize(tensors, header.metadata().clone()).unwrap()
 }
 
 /// `bytes` (a run snapshot) with its run state replaced by `state`.

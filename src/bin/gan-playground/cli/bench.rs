@@ -76,7 +76,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         serde_json::json!({
             "weights": args.weights.display().to_string(),
             "rayonNumThreads": threads,
-            "upsample": format!("{:?}", args.upsample),
+            "upsample": args.upsample.name(),
             "runs": args.runs,
             "results": rows,
         })

@@ -14,7 +14,7 @@ use gan_playground::latent::{self, Prior};
 use gan_playground::loss::GeneratorCost;
 use gan_playground::model::{Discriminator, Upsample};
 use gan_playground::train::{
-    Augment, InstanceNoise, LinearDecay, Loss, Recipe, TrainConfig, Trainer,
+    Augment, InstanceNoise, LinearDecay, Loss, Recipe, TrainConfig, Trainer, noise,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -83,8 +83,9 @@ pub struct TrainArgs {
     /// --instance-noise-span iterations (0: none).
     #[arg(long)]
     instance_noise: Option<f64>,
-    #[arg(long, default_value_t = 1000)]
-    instance_noise_span: u64,
+    /// (Default: 1,000.)
+    #[arg(long, requires = "instance_noise")]
+    instance_noise_span: Option<u64>,
     #[arg(long, default_value = "normal", value_parser = Prior::parse)]
     prior: Prior,
     #[arg(long, default_value_t = 0)]
@@ -162,13 +163,14 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     config.loss = args.loss.unwrap_or(config.loss);
     config.spectral_norm = args.spectral_norm.unwrap_or(config.spectral_norm);
     config.augment = args.augment.unwrap_or(config.augment);
+    // 0 (exactly) turns a lever off; anything else is checked by `validate`.
     if let Some(decay) = args.ema {
-        config.ema = (decay > 0.0).then_some(decay);
+        config.ema = (decay != 0.0).then_some(decay);
     }
     if let Some(std) = args.instance_noise {
-        config.instance_noise = (std > 0.0).then_some(InstanceNoise {
+        config.instance_noise = (std != 0.0).then_some(InstanceNoise {
             std,
-            span: args.instance_noise_span,
+            span: args.instance_noise_span.unwrap_or(noise::DEFAULT_SPAN),
         });
     }
     config.validate()?;
@@ -384,7 +386,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .progress_chars("=> "),
     );
     if let Some(decay) = args.ema
-        && decay > 0.0
+        && decay != 0.0
         && trainer.average.is_none()
     {
         start_average(&mut trainer, &checkpoint_dir, decay, &device)?;
