@@ -69,6 +69,7 @@ async function inPage(page, kind, calls) {
 const server = await serveDist();
 const browser = await launch({ webgpu: true });
 const samples = {};
+let gpu = null;
 const add = (key, times) => { (samples[key] ??= []).push(...times); };
 try {
   await openReady(browser.page, `${server.origin}/?backend=cpu`, browser.errors);
@@ -82,7 +83,7 @@ try {
     console.error(`round ${round + 1} of ${rounds} done`);
   }
   // WebGPU on SwiftShader is slow: one round, few calls.
-  const gpu = await browser.page.evaluate(() => navigator.gpu?.requestAdapter().then((a) => a?.info?.description ?? (a ? "an adapter" : null)));
+  gpu = await browser.page.evaluate(() => navigator.gpu?.requestAdapter().then((a) => (a ? [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(" ") || "an adapter" : null)));
   if (gpu) for (const [key, times] of Object.entries(await inPage(browser.page, "webgpu", webgpuRuns))) add(`webgpu/${key}`, times);
   if (browser.errors.length) throw new Error(`page errors: ${browser.errors.join("; ")}`);
 } finally {
@@ -105,6 +106,7 @@ const result = {
   date: new Date().toISOString(),
   machine: machine(),
   browser: execFileSync("/usr/bin/chromium", ["--version"]).toString().trim(),
+  webgpuAdapter: gpu,
   rows, samples,
 };
 await mkdir("bench/results", { recursive: true });

@@ -232,31 +232,34 @@ test("studio: with G's average and DiffAugment on, the run trains, and what it s
   }, { url: url() });
 });
 
-test("studio: Start from modern sets its levers and keeps the rest; the recipe link carries them; the run trains and saves D's spectral vectors", async () => {
+test("studio: Start from modern sets its levers and keeps the rest; the recipe link carries them; with spectral norm on, the run trains and saves D's vectors", async () => {
   await visit(async (page) => {
     await tiny(page, { target: 3 });
     await page.getByLabel("Run seed").fill("7");
-    const before = await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
+    const settings = () => page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
+    const before = await settings();
     await page.getByLabel("Start from").selectOption("modern");
-    const after = await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings());
-    assert.equal(after.loss, "hinge");
-    assert.equal(after.spectralNorm, true);
-    assert.ok(await page.locator("#studio-spectral").isChecked());
+    const modern = await settings();
+    assert.equal(modern.loss, "hinge");
     assert.ok(await page.locator("#studio-cost").isDisabled(), "the cross-entropy costs do not apply under hinge");
-    assert.ok(after.lrD > after.lrG, "D learns faster than G (TTUR)");
-    assert.ok(after.ema > 0, "G's average is kept");
-    for (const key of ["batchSize", "seed", "preset", "dSteps", "gSteps", "prior"]) assert.equal(after[key], before[key], `${key} stays`);
+    assert.ok(modern.lrD > modern.lrG, "D learns faster than G (TTUR)");
+    assert.ok(modern.ema > 0, "G's average is kept");
+    for (const key of ["batchSize", "seed", "preset", "dSteps", "gSteps", "prior"]) assert.equal(modern[key], before[key], `${key} stays`);
     assert.equal(await page.getByLabel("Start from").inputValue(), "", "the choice is an action, not a setting");
+    await page.getByLabel("Spectral norm on D's layers").check();
+    const after = await settings();
+    assert.equal(after.spectralNorm, true);
     const href = await page.locator("#studio-recipe").getAttribute("href");
     assert.match(href, /spectralNorm=true/);
     assert.match(href, /loss=hinge/);
 
-    // The link fills a fresh studio with the same levers.
+    // Back to DCGAN's levers, then the link brings the same set-up back.
     await page.getByLabel("Start from").selectOption("dcgan");
-    assert.equal(await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings().spectralNorm), false);
+    const dcgan = await settings();
+    assert.deepEqual([dcgan.loss, dcgan.spectralNorm, dcgan.ema, dcgan.lrD === dcgan.lrG], ["cross_entropy", false, 0, true]);
     await page.evaluate((h) => { location.hash = h; }, href);
     await page.getByText("The studio holds this recipe's set-up").waitFor();
-    assert.deepEqual(await page.evaluate(() => globalThis.ganPlayground.studio.controls.settings()), after);
+    assert.deepEqual(await settings(), after);
 
     await page.getByRole("button", { name: "Reset" }).last().click();
     await page.locator("#studio-play").click();

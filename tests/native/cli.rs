@@ -830,7 +830,7 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
         args.extend(["--out".into(), out.display().to_string()]);
         args
     };
-    // The modern recipe, with one lever overridden and instance noise added.
+    // The modern recipe, with one lever turned off and two added.
     let out = dir.path().join("modern");
     let mut args = base(&out);
     args.extend(
@@ -841,6 +841,8 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
             "1e-3",
             "--ema",
             "0",
+            "--spectral-norm",
+            "on",
             "--instance-noise",
             "0.2",
             "--instance-noise-span",
@@ -854,7 +856,10 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
             .unwrap();
     let config = &run["config"];
     assert_eq!(config["loss"], "hinge");
-    assert_eq!(config["spectral_norm"], true);
+    assert_eq!(
+        config["spectral_norm"], true,
+        "--spectral-norm on over the recipe"
+    );
     assert!(config["lr_d"].as_f64().unwrap() > config["lr_g"].as_f64().unwrap());
     assert!(
         config.get("ema").is_none(),

@@ -47,8 +47,8 @@ pub struct TrainArgs {
     epochs: Option<f64>,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
-    /// The levers to start from: dcgan (the paper's) or modern (hinge loss, spectral norm,
-    /// D's rate above G's, G's average; docs/QUALITY.md). The flags below override it.
+    /// The levers to start from: dcgan (the paper's) or modern (hinge loss, D's rate twice
+    /// G's, G's average; docs/QUALITY.md). The flags below override it.
     #[arg(long, default_value = "dcgan", value_parser = Recipe::parse)]
     recipe: Recipe,
     /// Base learning rate (the recipe scales it for D and G; see --lr-d / --lr-g).
