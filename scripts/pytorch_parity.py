@@ -166,18 +166,24 @@ def make(name, nz, ngf, ndf, nc, first_seed):
     print(f"wrote {OUT / (name + '.safetensors')} (seed {seed}, closest activation input {closest:.1e} std from its kink)")
 
 
-def attempt(nz, ngf, ndf, nc, seed):
+def warmed_up(nz, ngf, ndf, nc, seed):
+    """G and D initialised from `seed`, with non-trivial running statistics: enough train-mode
+    passes (momentum 0.1) that they describe the activations, so eval-mode outputs are not
+    squashed to a constant. Also scripts/pytorch_spectral.py's start."""
     torch.manual_seed(seed)
     netG = Generator(nz, ngf, nc)
     netG.apply(weights_init)
     netD = Discriminator(ndf, nc)
     netD.apply(weights_init)
-    # Non-trivial running statistics: enough train-mode passes (momentum 0.1) that they
-    # describe the activations, so eval-mode outputs are not squashed to a constant.
     with torch.no_grad():
         for i in range(40):
             netG(torch.randn(BATCH, nz, 1, 1) * (1.0 + 0.05 * i))
             netD(torch.rand(BATCH, nc, 64, 64) * 2 - 1 + 0.01 * i)
+    return netG, netD
+
+
+def attempt(nz, ngf, ndf, nc, seed):
+    netG, netD = warmed_up(nz, ngf, ndf, nc, seed)
     out = {**state("g.", netG), **state("d.", netD)}
 
     netG.eval()

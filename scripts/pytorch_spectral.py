@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from torch.nn.utils import spectral_norm
 
-from pytorch_parity import BATCH, BETAS, EPS, KINK_MARGIN, LR, OUT, Discriminator, Generator, KinkWatch, weights_init
+from pytorch_parity import BATCH, BETAS, EPS, KINK_MARGIN, LR, OUT, Discriminator, Generator, KinkWatch, warmed_up
 
 NZ, NGF, NDF, NC = 100, 4, 4, 1
 
@@ -91,15 +91,7 @@ def one_iteration(netG, netD, real, z_d, z_g, loss):
 
 
 def attempt(seed):
-    torch.manual_seed(seed)
-    netG = Generator(NZ, NGF, NC)
-    netG.apply(weights_init)
-    netD = Discriminator(NDF, NC)
-    netD.apply(weights_init)
-    with torch.no_grad():
-        for i in range(40):
-            netG(torch.randn(BATCH, NZ, 1, 1) * (1.0 + 0.05 * i))
-            netD(torch.rand(BATCH, NC, 64, 64) * 2 - 1 + 0.01 * i)
+    netG, netD = warmed_up(NZ, NGF, NDF, NC, seed)
     start_g = {k: v.clone() for k, v in netG.state_dict().items()}
     start_d = {k: v.clone() for k, v in netD.state_dict().items()}
     normalised(netD)
