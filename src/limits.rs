@@ -96,6 +96,23 @@ pub fn describe(value: &Value) -> String {
     }
 }
 
+/// The one of `all` that `name_of` calls `name` (a flag's value), or a message that names
+/// `what` and lists the names.
+pub fn by_name<T: Copy>(
+    what: &str,
+    name: &str,
+    all: &[T],
+    name_of: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|t| name_of(*t) == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|t| name_of(*t)).collect();
+            format!("unknown {what} {name:?}: expected {}", names.join(" or "))
+        })
+}
+
 /// An inclusive range a setting must lie in.
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

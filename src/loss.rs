@@ -77,14 +77,7 @@ impl Loss {
 
     /// Parses a name of [`Loss::name`], with `-` for `_`.
     pub fn parse(name: &str) -> Result<Self, String> {
-        let wanted = name.replace('-', "_");
-        Loss::ALL
-            .into_iter()
-            .find(|l| l.name() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Loss::ALL.map(Loss::name).to_vec();
-                format!("unknown loss {name:?}: expected {}", names.join(" or "))
-            })
+        crate::limits::by_name("loss", &name.replace('-', "_"), &Loss::ALL, Loss::name)
     }
 
     /// D's loss on a batch of real and one of generated logits.

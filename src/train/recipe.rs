@@ -31,13 +31,7 @@ impl Recipe {
     }
 
     pub fn parse(name: &str) -> Result<Self, String> {
-        Recipe::ALL
-            .into_iter()
-            .find(|r| r.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Recipe::ALL.map(Recipe::name).to_vec();
-                format!("unknown recipe {name:?}: expected {}", names.join(" or "))
-            })
+        crate::limits::by_name("recipe", name, &Recipe::ALL, Recipe::name)
     }
 
     /// `config` with this recipe's levers; its learning rates are `lr` scaled by the recipe's
