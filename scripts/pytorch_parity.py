@@ -150,10 +150,13 @@ def one_iteration(netG, netD, real, z_d, z_g, cost):
     return torch.tensor([err_d.item(), err_g.item()])
 
 
-def make(name, nz, ngf, ndf, nc, first_seed):
-    """The first seed from `first_seed` on whose training iteration keeps clear of the kinks."""
+def make(name, nz, ngf, ndf, nc, first_seed, attempt_with=None):
+    """Writes `name`.safetensors from the first seed from `first_seed` on whose training
+    iteration keeps clear of the kinks; `attempt_with(nz, ngf, ndf, nc, seed)` makes one
+    fixture (this script's `attempt` by default; scripts/pytorch_spectral.py passes its own)."""
+    attempt_with = attempt_with or attempt
     for seed in range(first_seed, first_seed + 200):
-        out, closest = attempt(nz, ngf, ndf, nc, seed)
+        out, closest = attempt_with(nz, ngf, ndf, nc, seed)
         if closest >= KINK_MARGIN:
             break
         print(f"{name}: seed {seed} has an activation input {closest:.1e} std from its kink; next seed")
