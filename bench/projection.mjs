@@ -6,8 +6,12 @@
 // For each trial: the time to the first candidate, to the first with a pixel error ≤ 1e-2
 // ("good"), to ≤ 1e-3, the best error at 3 s, and whether 1e-3 was reached within `--limit`.
 //
-// Usage: trunk build && node bench/projection.mjs [--trials 100] [--limit 10] [--dist DIR]
-// Writes bench/results/projection.json and prints a Markdown summary.
+// `--start encoder` starts each search from the shipped MNIST encoder's guess, as the page does
+// (src/invert/encoder.rs); `--start prior` from draws from the prior only, as before it.
+//
+// Usage: trunk build && node bench/projection.mjs [--start encoder|prior] [--trials 100]
+//   [--limit 10] [--dist DIR]
+// Writes bench/results/projection-<start>.json and prints a summary.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
@@ -16,12 +20,21 @@ import { serveDist, launch, openReady } from "../tests/e2e/harness.mjs";
 
 const trials = Number(arg("trials", "100"));
 const limit = Number(arg("limit", "10"));
+const start = arg("start", "encoder");
+if (!["encoder", "prior"].includes(start)) throw new Error(`--start is encoder or prior, not ${start}`);
 const server = await serveDist(arg("dist", "dist"));
 const browser = await launch({ webgpu: false });
 try {
   await openReady(browser.page, `${server.origin}/?backend=cpu`, browser.errors);
-  const runs = await browser.page.evaluate(async ({ trials, limit }) => {
+  const runs = await browser.page.evaluate(async ({ trials, limit, start }) => {
     const { core } = globalThis.ganPlayground;
+    let encoder = null;
+    if (start === "encoder") {
+      const response = await fetch("weights/mnist-encoder.safetensors");
+      if (!response.ok) throw new Error(`the encoder answered ${response.status}`);
+      encoder = new Uint8Array(await response.arrayBuffer());
+      await core.tools.checkEncoder(encoder);
+    }
     const out = [];
     for (let i = 0; i < trials; i++) {
       const z = core.pure.sampleLatent("normal", 1, 100, 5000 + i);
@@ -38,7 +51,7 @@ try {
         if (best.error <= 1e-2) run.good ??= t;
         if (best.error <= 1e-3) run.fine ??= t;
         if (t <= 3) run.atThree = best.error;
-      }, (a) => a.error <= 1e-3 || (performance.now() - began) / 1000 >= limit);
+      }, (a) => a.error <= 1e-3 || (performance.now() - began) / 1000 >= limit, encoder);
       watching = false;
       run.final = answer.error;
       run.steps = answer.iteration;
@@ -48,7 +61,7 @@ try {
       out.push(run);
     }
     return out;
-  }, { trials, limit });
+  }, { trials, limit, start });
   if (browser.errors.length) throw new Error(browser.errors.join("; "));
   const count = (f) => runs.filter(f).length;
   const median = (xs) => { const s = xs.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
@@ -70,12 +83,13 @@ try {
     machine: machine(),
     browser: execFileSync("/usr/bin/chromium", ["--version"]).toString().trim(),
     backend: "cpu",
+    start,
     limitSeconds: limit,
     summary,
     runs,
   };
   await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/projection.json", `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(`bench/results/projection-${start}.json`, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(summary, null, 2));
 } finally {
   await browser.close();

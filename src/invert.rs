@@ -11,6 +11,7 @@
 //! errors and z as tensors, which the caller reads (asynchronously on WebGPU) and hands to
 //! [`Projection::observe`].
 
+pub mod encoder;
 mod refine;
 
 use burn::module::Module;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::checkpoint::{generator_from_safetensors, infer_generator_config};
 use crate::latent::{self, Prior};
 use crate::model::{Generator, ModelConfig, ModelError, NormMode};
+pub use encoder::Encoder;
 
 /// Most restarts one projection runs together.
 pub const MAX_RESTARTS: usize = 64;
@@ -66,6 +68,26 @@ impl InvertSettings {
         }
     }
 }
+
+impl InvertSettings {
+    /// What the page uses with an encoder's first guess (`Projection::start_from`): the guess
+    /// and 3 prior draws take 10 Adam steps, then Gauss–Newton settles the best
+    /// (tests/native/invert.rs and bench/ measure it).
+    pub fn guided(prior: Prior, seed: u64) -> Self {
+        InvertSettings {
+            restarts: GUIDED.0,
+            narrow_after: GUIDED.1,
+            narrow_to: 1,
+            prune_after: GUIDED.1,
+            refine_after: GUIDED.1,
+            ..InvertSettings::new(prior, seed)
+        }
+    }
+}
+
+/// The guided search's restarts (the guess among them) and its Adam steps before Gauss–Newton
+/// (measured against 2 steps and against the guess alone: docs/LATENT.md).
+const GUIDED: (usize, usize) = (4, 10);
 
 /// The best candidate so far.
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
@@ -201,8 +223,37 @@ impl Projection {
         })
     }
 
-    /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]); once one restart is left
-    /// after `refine_after` steps, one Gauss–Newton call instead, whatever `steps` is.
+    /// Starts the first restart from `encoder`'s guess for the target instead of a draw from
+    /// the prior (iGAN's hybrid; `invert/encoder.rs`). Before the first step only; `encoder`
+    /// must have been made for this generator (`Encoder::from_safetensors` checks its sizes).
+    pub fn start_from(&mut self, encoder: &Encoder) -> Result<(), ModelError> {
+        if self.iteration > 0 {
+            return Err(ModelError::Other(
+                "the projection has started; a guess comes first".into(),
+            ));
+        }
+        let [r, latent] = self.z.dims();
+        let mut guess = encoder.forward(self.target.clone());
+        if guess.dims() != [1, latent] {
+            return Err(ModelError::Config(format!(
+                "the encoder guesses {:?}; this generator takes z of {latent}",
+                guess.dims()
+            )));
+        }
+        if self.settings.prior == Prior::Uniform {
+            guess = guess.clamp(-1.0, 1.0);
+        }
+        self.z = if r == 1 {
+            guess
+        } else {
+            Tensor::cat(vec![guess, self.z.clone().slice(1..r)], 0)
+        };
+        Ok(())
+    }
+
+    /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]), fewer where a phase ends
+    /// sooner (`narrow_after`, `prune_after`, `refine_after`); once one restart is left after
+    /// `refine_after` steps, one Gauss–Newton call instead, whatever `steps` is.
     pub fn step(&mut self, steps: usize) -> Result<PendingProjection, ModelError> {
         if !(1..=MAX_STEPS).contains(&steps) {
             return Err(ModelError::Config(format!(
@@ -214,6 +265,14 @@ impl Projection {
             return Ok(self.refine_step());
         }
         let typical = self.settings.prior.typical_norm(latent) as f64;
+        // A call ends at the next phase boundary: the restarts are cut in `observe`, so the
+        // steps after a boundary are the kept restarts' (or Gauss–Newton's), whatever `steps`.
+        let s = &self.settings;
+        let boundary = [s.narrow_after, s.prune_after, s.refine_after]
+            .into_iter()
+            .filter(|b| *b > self.iteration)
+            .min();
+        let steps = boundary.map_or(steps, |b| steps.min(b - self.iteration));
         let mut last = None;
         for _ in 0..steps {
             let z = self.z.clone().autodiff().require_grad();

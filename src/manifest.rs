@@ -20,6 +20,10 @@ pub struct ModelEntry {
     /// A file name in `weights/` (no folders).
     pub weights: String,
     pub prior: Prior,
+    /// The projection's first guess for this generator (`src/invert/encoder.rs`): a file name
+    /// in `weights/`, or none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -77,12 +81,20 @@ fn model(value: &Value, index: usize) -> Result<ModelEntry, String> {
         ));
     }
     let at = format!("model {id:?}");
-    let weights = field(object, "weights", &at)?;
-    if weights.contains(['/', '\\']) || weights.starts_with('.') {
-        return Err(format!(
-            "{WHAT}: {at}'s weights {weights:?} must be a file name in weights/, not a path"
-        ));
-    }
+    let file_name = |key: &str| -> Result<&str, String> {
+        let name = field(object, key, &at)?;
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!(
+                "{WHAT}: {at}'s {key} {name:?} must be a file name in weights/, not a path"
+            ));
+        }
+        Ok(name)
+    };
+    let weights = file_name("weights")?;
+    let encoder = match object.get("encoder") {
+        None => None,
+        Some(_) => Some(file_name("encoder")?.to_owned()),
+    };
     let prior =
         Prior::parse(field(object, "prior", &at)?).map_err(|e| format!("{WHAT}: {at}: {e}"))?;
     Ok(ModelEntry {
@@ -90,6 +102,7 @@ fn model(value: &Value, index: usize) -> Result<ModelEntry, String> {
         name: field(object, "name", &at)?.to_owned(),
         weights: weights.to_owned(),
         prior,
+        encoder,
     })
 }
 

@@ -287,6 +287,8 @@ pub enum TensorRole {
     NormShift,
     RunningMean,
     RunningVar,
+    /// A convolution's bias (the projection's encoder has them; G and D do not).
+    Bias,
     /// A spectral norm's power-iteration vector (`u` or `v`): a unit vector, measured, not
     /// trained.
     PowerVector,
@@ -351,7 +353,9 @@ impl TensorSpec {
         match self.role {
             TensorRole::ConvWeight => normal(0.0, rng),
             TensorRole::NormScale => normal(1.0, rng),
-            TensorRole::NormShift | TensorRole::RunningMean => vec![0.0; self.len()],
+            TensorRole::NormShift | TensorRole::Bias | TensorRole::RunningMean => {
+                vec![0.0; self.len()]
+            }
             TensorRole::RunningVar => vec![1.0; self.len()],
             // As PyTorch's spectral_norm starts: normalize(randn).
             TensorRole::PowerVector => {

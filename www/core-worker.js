@@ -186,9 +186,15 @@ const OPS = {
     return { neighbours, images: all };
   },
 
+  // An encoder file (the projection's first guess) checked whole against the generator.
+  checkEncoder({ weights, encoder }) {
+    core.checkEncoder(weights, encoder);
+    return {};
+  },
+
   // A drawing projected into z: a newer one replaces the one running.
-  projectStart({ weights, rgba, prior, seed }) {
-    projection = replace(projection, core.LatentProjection.create(weights, rgba, prior, seed));
+  projectStart({ weights, rgba, prior, seed, encoder }) {
+    projection = replace(projection, core.LatentProjection.create(weights, rgba, prior, seed, encoder ?? undefined));
     return {};
   },
 

@@ -146,7 +146,7 @@ const { pure } = core;
 if (backendWanted().want === "webgpu") core.module("webgpu").catch(() => {}); // selectBackend reports a failure
 const manifest = await readManifest()
   .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
-const state = { weights: new Map(), model: null, info: null, want: null, hashTimer: 0 };
+const state = { weights: new Map(), encoders: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
 // (Progress with a fraction is a panel's own: the studio shows reading one's images itself.)
 core.addEventListener("progress", (e) => { if (e.detail.fraction === undefined) progress(e.detail.text); });
@@ -283,6 +283,19 @@ async function weightsOf(model) {
   return state.weights.get(model.id);
 }
 
+// The projection's encoder file of a shipped `model` (fetched once), or null without one.
+function encoderOf(model) {
+  if (!model.encoder || model.bytes) return null;
+  return () => {
+    if (!state.encoders.has(model.id)) {
+      const loading = fetchAndClear(`weights/${model.encoder}`, `Loading ${model.name} encoder`);
+      loading.catch(() => state.encoders.delete(model.id)); // a failed fetch is tried again
+      state.encoders.set(model.id, loading);
+    }
+    return state.encoders.get(model.id);
+  };
+}
+
 // The training set of `model` (a shipped one's own, or the studio run's that trained it): its
 // dataset name, or null for a model whose images are not known.
 function trainingSet(model) {
@@ -331,7 +344,7 @@ async function activate(model, want, code, dir = null) {
   grid.configure(model.prior, info.latent, info);
   directions.configure(info, model.prior, labelsOf(model), dir).catch((e) => addError(`Directions: ${e.message}`));
   arithmetic.configure(info);
-  project.configure(info, model.prior);
+  project.configure(info, model.prior, encoderOf(model));
   nearest.configure(model, trainingSet(model), info);
   await grid.refresh();
   progress(null);

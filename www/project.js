@@ -1,7 +1,8 @@
 // @ts-check
 // A drawing (or an image) into z: the person draws on a canvas (mouse, touch or pen; brush,
 // eraser, undo, clear) or drops an image, and the tools worker searches z for the image G makes
-// closest to it (src/invert.rs: Adam on z through G, restarts, a norm term). The best so far is
+// closest to it (src/invert.rs: Adam on z through G, restarts, a norm term; where the model
+// ships an encoder, its guess for the drawing is the first start: src/invert/encoder.rs). The best so far is
 // shown as it improves, beside the drawing at G's size and their difference; a newer drawing
 // cancels the search; the answer's z goes into the sliders, so every other tool works on it.
 
@@ -28,14 +29,26 @@ export class ProjectPanel {
     this.undo = [];
     this.info = null;
     this.prior = "normal";
+    /** @type {(() => Promise<Uint8Array>) | null} the model's encoder file, if it has one */
+    this.encoderFile = null;
+    /** @type {Promise<Uint8Array | null> | null} that file, checked (null: not usable) */
+    this.encoder = null;
+    this.encoderProblem = null;
     this.#clear();
     this.#wire();
   }
 
-  /** A new generator: the canvases at its size, and the drawing projected through it. */
-  configure(info, prior) {
+  /**
+   * A new generator: the canvases at its size, and the drawing projected through it. `encoder`
+   * fetches the model's encoder file (the search's first guess), or is null.
+   * @param {any} info @param {string} prior @param {(() => Promise<Uint8Array>) | null} encoder
+   */
+  configure(info, prior, encoder = null) {
     this.info = info;
     this.prior = prior;
+    this.encoderFile = encoder;
+    this.encoder = null;
+    this.encoderProblem = null;
     for (const id of ["project-target", "project-result", "project-diff"]) {
       Object.assign($(id), { width: info.imageSize, height: info.imageSize });
     }
@@ -170,10 +183,12 @@ export class ProjectPanel {
     let first = null;
     this.#say("Searching z…");
     try {
+      const encoder = await this.#encoder();
+      this.root.dataset.start = encoder ? "encoder" : "prior";
       const answer = await this.core.tools.project(target, this.prior, SEED, (best) => {
         first ??= performance.now() - began;
         this.#show(best, target, began).catch((e) => this.onError(e));
-      }, (a) => a.error <= GOOD_ERROR || a.iteration >= MAX_STEPS);
+      }, (a) => a.error <= GOOD_ERROR || a.iteration >= MAX_STEPS, encoder);
       if (!answer) return; // a newer drawing took over
       await this.#show(answer, target, began);
       this.setZ(Float32Array.from(answer.z));
@@ -181,12 +196,25 @@ export class ProjectPanel {
       this.root.dataset.error = String(answer.error);
       this.#say(`Found: pixel error ${answer.error.toExponential(2)} (mean squared, on −1…1) after ${answer.iteration} steps, `
         + `${((performance.now() - began) / 1000).toFixed(1)} s (first candidate at ${((first ?? 0) / 1000).toFixed(2)} s). `
-        + "Its z is in the sliders now.");
+        + "Its z is in the sliders now. "
+        + (encoder ? "It started from the encoder's guess." : this.encoderProblem ?? "It started from draws from the prior."));
     } catch (e) {
       this.root.dataset.state = "error";
       this.#say(`The search failed: ${e.message}`);
       this.onError(e);
     }
+  }
+
+  /** The model's encoder file, fetched and checked once per model; null without a usable one. */
+  #encoder() {
+    const file = this.encoderFile;
+    if (!file) return Promise.resolve(null);
+    return this.encoder ??= file()
+      .then(async (bytes) => { await this.core.tools.checkEncoder(bytes); return bytes; })
+      .catch((e) => {
+        this.encoderProblem = `This model's encoder could not be used (${e.message}), so it started from draws from the prior.`;
+        return null;
+      });
   }
 
   async #show(best, target, began) {

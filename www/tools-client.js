@@ -69,15 +69,17 @@ export class ToolsClient {
    * Projects `rgba` (one image at the generator's size) into z: `onBest` gets each improved
    * candidate; resolves the last answer when `done(answer)` says so, or null when a newer
    * projection started.
+   * `encoder` (a file `checkEncoder` accepted) gives the search its first guess.
    * @param {Uint8ClampedArray} rgba @param {string} prior @param {number} seed
    * @param {(answer: any) => void} onBest @param {(answer: any) => boolean} done
+   * @param {Uint8Array | null} encoder
    */
-  async project(rgba, prior, seed, onBest, done) {
+  async project(rgba, prior, seed, onBest, done, encoder = null) {
     const weights = this.core.weights;
     if (!weights) throw new Error("load a generator first");
     const mine = ++this.projection;
     const worker = this.ready();
-    await worker.call("projectStart", { weights, rgba: new Uint8Array(rgba), prior, seed });
+    await worker.call("projectStart", { weights, rgba: new Uint8Array(rgba), prior, seed, encoder });
     for (;;) {
       if (mine !== this.projection) return null;
       const answer = await worker.call("projectStep", { steps: PROJECT_STEPS });
@@ -85,6 +87,16 @@ export class ToolsClient {
       if (answer.improved) onBest(answer);
       if (done(answer)) return answer;
     }
+  }
+
+  /**
+   * Checks an encoder file against the current generator; throws with what is wrong.
+   * @param {Uint8Array} encoder
+   */
+  async checkEncoder(encoder) {
+    const weights = this.core.weights;
+    if (!weights) throw new Error("load a generator first");
+    await this.ready().call("checkEncoder", { weights, encoder });
   }
 
   /** Stops the running projection (it resolves null at its next step). */

@@ -14,7 +14,7 @@ use super::{js_error, prior, to_js};
 use gan_playground::checkpoint::{classifier_from_burn, infer_generator_config};
 use gan_playground::data::from_rgba;
 use gan_playground::directions::{self, Sampling};
-use gan_playground::invert::{InvertSettings, Projection};
+use gan_playground::invert::{Encoder, InvertSettings, Projection};
 use gan_playground::metrics::ClassifierConfig;
 use gan_playground::nearest::NearestIndex;
 
@@ -138,6 +138,16 @@ impl NearestImages {
     }
 }
 
+/// Checks an encoder file (the projection's first guess) whole against the generator in
+/// `weights`: it throws with what is wrong, so a page can say so and search without it.
+#[wasm_bindgen(js_name = checkEncoder)]
+pub fn check_encoder(weights: &[u8], encoder: &[u8]) -> Result<(), JsError> {
+    let config = infer_generator_config(weights).map_err(js_error)?;
+    Encoder::from_safetensors(&config, encoder, &Device::flex())
+        .map(|_| ())
+        .map_err(js_error)
+}
+
 /// A drawing (or an image) being projected into a generator's z.
 #[wasm_bindgen]
 pub struct LatentProjection {
@@ -147,18 +157,37 @@ pub struct LatentProjection {
 #[wasm_bindgen]
 impl LatentProjection {
     /// Projects `rgba` (one image at the generator's size, RGBA bytes) through the generator in
-    /// `weights`, from restarts drawn from the prior with `seed`.
+    /// `weights`, from restarts drawn from the prior with `seed`; with `encoder` (a file that
+    /// [`check_encoder`] accepted), the first restart is its guess and the search is the
+    /// guided one.
     pub fn create(
         weights: &[u8],
         rgba: &[u8],
         prior_name: &str,
         seed: u32,
+        encoder: Option<Vec<u8>>,
     ) -> Result<LatentProjection, JsError> {
         let config = infer_generator_config(weights).map_err(js_error)?;
         let target = from_rgba(rgba, config.channels, config.image_size).map_err(js_error)?;
-        let settings = InvertSettings::new(prior(prior_name)?, seed.into());
-        let projection =
-            Projection::new(weights, &target, settings, &Device::flex()).map_err(js_error)?;
+        let (prior, device) = (prior(prior_name)?, Device::flex());
+        let projection = match encoder {
+            Some(bytes) => {
+                let encoder =
+                    Encoder::from_safetensors(&config, &bytes, &device).map_err(js_error)?;
+                let settings = InvertSettings::guided(prior, seed.into());
+                let mut projection =
+                    Projection::new(weights, &target, settings, &device).map_err(js_error)?;
+                projection.start_from(&encoder).map_err(js_error)?;
+                projection
+            }
+            None => Projection::new(
+                weights,
+                &target,
+                InvertSettings::new(prior, seed.into()),
+                &device,
+            )
+            .map_err(js_error)?,
+        };
         Ok(LatentProjection {
             projection: std::rc::Rc::new(std::cell::RefCell::new(projection)),
         })

@@ -93,6 +93,9 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: a drawn stroke is pro
     assert.equal(await state(page), "done", await page.locator("#project-status").textContent());
     const error = Number(await page.evaluate(() => document.getElementById("project").dataset.error));
     assert.ok(error < 0.1, `pixel error ${error}`);
+    // MNIST ships an encoder: the search started from its guess, and says so.
+    assert.equal(await page.evaluate(() => document.getElementById("project").dataset.start), "encoder");
+    assert.match(await page.locator("#project-status").textContent(), /started from the encoder's guess/);
     await settled(page);
     // The projection's z is in the sliders, and the explorer draws what the panel showed.
     assert.deepEqual(await canvasPixels(page), await canvasPixels(page, "#project-result"));
@@ -108,6 +111,20 @@ for (const backend of ["cpu", "webgpu"]) test(`${backend}: a drawn stroke is pro
     assert.match(await page.locator("#project-status").textContent(), /empty/);
     await settled(page);
   }, { url: `${server.origin}/?backend=${backend}` });
+});
+
+test("an encoder file that is not one is said, and the search starts from the prior instead", async () => {
+  await visit(async (page) => {
+    await page.route("**/weights/mnist-encoder.safetensors", (route) => route.fulfill({ status: 200, body: "not an encoder" }));
+    await page.goto(`${server.origin}/?backend=cpu`);
+    await waitReady(page);
+    await drawOne(page);
+    await done(page);
+    assert.equal(await state(page), "done", await page.locator("#project-status").textContent());
+    assert.equal(await page.evaluate(() => document.getElementById("project").dataset.start), "prior");
+    assert.match(await page.locator("#project-status").textContent(), /encoder could not be used \(.+\), so it started from draws from the prior/);
+    await settled(page);
+  });
 });
 
 for (const backend of ["cpu", "webgpu"]) test(`${backend}: an image is projected; a corrupt one and a huge one are refused with the reason and change nothing`, async () => {

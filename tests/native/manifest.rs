@@ -13,6 +13,9 @@ fn the_shipped_manifest_reads_and_names_files_that_exist() {
     for m in &manifest.models {
         assert!(root.join(&m.weights).is_file(), "{} is shipped", m.weights);
         assert_eq!(m.prior, Prior::Normal);
+        if let Some(encoder) = &m.encoder {
+            assert!(root.join(encoder).is_file(), "{encoder} is shipped");
+        }
     }
 }
 
@@ -56,6 +59,14 @@ fn a_malformed_manifest_is_refused_with_what_is_wrong() {
         (
             r#"{ "default": "a", "models": [{ "id": "a", "name": "A", "weights": "../x", "prior": "normal" }] }"#,
             "must be a file name in weights/",
+        ),
+        (
+            r#"{ "default": "a", "models": [{ "id": "a", "name": "A", "weights": "x", "prior": "normal", "encoder": "/etc/passwd" }] }"#,
+            "encoder \"/etc/passwd\" must be a file name in weights/",
+        ),
+        (
+            r#"{ "default": "a", "models": [{ "id": "a", "name": "A", "weights": "x", "prior": "normal", "encoder": 1 }] }"#,
+            "\"encoder\" must be a string, not a number",
         ),
         (
             r#"{ "default": "a", "models": [{ "id": "a", "name": "A", "weights": "x", "prior": "cauchy" }] }"#,

@@ -2,6 +2,7 @@
 //! by default or on wgpu (a GPU, or Vulkan such as Mesa lavapipe) with `--backend wgpu`.
 
 mod bench;
+mod encode;
 mod files;
 mod lab;
 mod plane;
@@ -41,6 +42,8 @@ enum Command {
     Discriminate(DiscriminateArgs),
     /// Train the quality classifier of a dataset (assets/weights/classifier-<dataset>.bpk).
     Classifier(quality::ClassifierArgs),
+    /// Train the projection's first guess for a generator (an encoder, image → z).
+    Encoder(encode::EncoderArgs),
     /// Measure a generator: classifier score and Fréchet distance against the test set.
     Eval(quality::EvalArgs),
     /// Rewrite generator weights as float16 safetensors (what the page ships).
@@ -207,6 +210,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate(args),
         Command::Discriminate(args) => discriminate(args),
         Command::Classifier(args) => quality::train(args),
+        Command::Encoder(args) => encode::run(args),
         Command::Eval(args) => quality::eval(args),
         Command::Export(args) => quality::export(args),
         Command::Lab(args) => lab::run(args),
