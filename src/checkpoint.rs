@@ -172,6 +172,10 @@ pub fn from_safetensors(
         .collect()
 }
 
+/// The largest generator file the page opens (a run snapshot, G and D and their moments, is
+/// allowed the same: `studio::LIMITS.checkpoint_bytes`).
+pub const MAX_GENERATOR_BYTES: usize = 128 << 20;
+
 /// Reads a generator's sizes from its safetensors file (pytorch-dcgan names), so a file can be
 /// used without restating `--nz`, `--ngf`, `--nc` and the image size. The discriminator width
 /// is not in a generator file; it is set to the generator's.

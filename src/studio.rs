@@ -133,7 +133,7 @@ pub const LIMITS: StudioLimits = StudioLimits {
     },
     checkpoint_bytes: Range {
         min: 1,
-        max: 128 << 20,
+        max: crate::checkpoint::MAX_GENERATOR_BYTES,
     },
 };
 

@@ -32,7 +32,7 @@ export const BACKENDS = ["auto", "webgpu", "cpu"];
 // The core's pure functions the page may call directly (no device, no model).
 const PURE = ["quantizeLatent", "encodeLatent", "decodeLatent", "sampleLatent", "sliderRange",
   "typicalNorm", "latentNorm", "latentArithmetic", "interpolate", "randomWalkStep", "costCurve", "costAt",
-  "describeGenerator", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
+  "describeGenerator", "generatorFileLimit", "labLimits", "labDefaults", "validateLabOptions", "readManifest",
   "studioLimits", "studioDefaults", "studioRecipe", "validateStudioOptions",
   "planeDefaults", "planeLimits", "readPlaneSetup", "planeLink", "planeFromLink", "ownImageLimits", "readSeed", "readStudioCadence",
   "readUpsample"];

@@ -16,7 +16,8 @@ import { savePng, scaled } from "./export.js";
 import { LossLab } from "./losslab.js";
 import { PlanePanel } from "./plane.js";
 import { Studio } from "./studio.js";
-import { localModels } from "./store.js";
+import { localModels, saveModel } from "./store.js";
+import { wireUpload } from "./upload.js";
 import { currentView, sameState, showView, viewOf, withView } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -69,7 +70,7 @@ function readHash(models, hash = location.hash) {
   const model = params.get("model");
   const unknown = model !== null && !models.some((m) => m.id === model);
   const problem = !unknown ? null : model.startsWith("local:")
-    ? `The link names “${model.slice(6)}”, a model trained in the studio of another browser (or one whose storage was cleared): such a model lives only in the browser that trained it.`
+    ? `The link names “${model.slice(6)}”, a model trained in the studio or opened from a file in another browser (or one whose storage was cleared): such a model lives only in the browser that has it.`
     : `The link names an unknown model “${model}”.`;
   return { model: problem ? null : model, code: params.get("z"), dir: params.get("dir"), problem };
 }
@@ -394,6 +395,17 @@ function guarded(task) {
   });
   return queue;
 }
+
+// A generator file of one's own: shown once the worker has loaded it (a refused one changes
+// nothing), then listed and kept in this browser.
+wireUpload(pure, (model) => guarded(async () => {
+  showError("");
+  await activate(model, state.want);
+  addModel(model);
+  $("model").value = model.id;
+  writeHash();
+  await saveModel(model).catch((e) => addError(`${model.name} is shown, but this browser could not keep it (${e.message}).`));
+}), (text) => showError(text));
 
 // Each change reads its choice when it is made: a load that ends later sets the control to
 // what it loaded, and a queued change must not take that for the person's choice.

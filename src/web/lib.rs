@@ -181,10 +181,24 @@ pub fn read_manifest(text: &str) -> Result<JsValue, JsError> {
     to_js(&gan_playground::manifest::Manifest::parse(text).map_err(|e| JsError::new(&e))?)
 }
 
+/// The largest generator file the page opens, in bytes (checked before a file is read).
+#[wasm_bindgen(js_name = generatorFileLimit)]
+pub fn generator_file_limit() -> usize {
+    gan_playground::checkpoint::MAX_GENERATOR_BYTES
+}
+
 /// Sizes of a generator file (`{ latent, imageSize, channels }`), read from its header;
 /// a file that is not a DCGAN generator is an error.
 #[wasm_bindgen(js_name = describeGenerator)]
 pub fn describe_generator(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let max = gan_playground::checkpoint::MAX_GENERATOR_BYTES;
+    if bytes.len() > max {
+        return Err(JsError::new(&format!(
+            "the file is {} MB; a generator file may be up to {} MB",
+            bytes.len() >> 20,
+            max >> 20
+        )));
+    }
     let config = gan_playground::checkpoint::infer_generator_config(bytes).map_err(js_error)?;
     let out = js_sys::Object::new();
     for (key, value) in [

@@ -175,7 +175,7 @@ test("studio: Open in explorer shows the trained model under the sliders, and it
     assert.deepEqual(errors, []);
     // … another says plainly that the model lives only where it was trained.
     await visit(async (other) => {
-      await other.getByText("lives only in the browser that trained it").waitFor();
+      await other.getByText("lives only in the browser that has it").waitFor();
     }, { url: link });
   } finally {
     await browser.close();
