@@ -259,18 +259,28 @@ pub fn errors(encoder: &Encoder, generator: &Generator, z: Tensor<2>) -> (Tensor
 }
 
 /// Trains E for `generator` (sizes `config`) on `device` (made autodiff here); G stays fixed.
-/// `on_step(step, pixel error, z error)` hears every 50th step.
+/// From `start` when given (an encoder trained before: it goes on, with fresh Adam moments),
+/// else from a fresh one of `settings.width`. `on_step(step, pixel error, z error)` hears
+/// every 50th step.
 pub fn train_encoder(
     generator: &Generator,
     config: &ModelConfig,
     settings: &EncoderTraining,
+    start: Option<Encoder>,
     device: &Device,
     mut on_step: impl FnMut(usize, f32, f32),
 ) -> Result<Encoder, ModelError> {
     settings.check()?;
     let device = device.clone().without_autodiff().autodiff();
     let generator = generator.clone().to_device(&device).no_grad();
-    let mut encoder = Encoder::init(config, settings.width, settings.seed, &device)?;
+    let mut encoder = match start {
+        // As the trainer does: on the plain device, then made trainable (tracked).
+        Some(encoder) => encoder
+            .valid()
+            .to_device(&device.clone().without_autodiff())
+            .train(),
+        None => Encoder::init(config, settings.width, settings.seed, &device)?,
+    };
     let mut optim = AdamConfig::new().init();
     for step in 0..settings.steps {
         let z = Tensor::from_data(

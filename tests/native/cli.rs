@@ -964,6 +964,26 @@ fn encoder_trains_a_guess_the_projection_reads_and_refuses_bad_flags() {
     for (rest, needle) in cases {
         refused(dir.path(), &as_str(&args(rest)), needle);
     }
+    // Going on from an encoder: its own file; one that is not an encoder is refused.
+    let more = args(
+        &[
+            &["--out", "e2.safetensors", "--from", "e.safetensors"],
+            &small[..],
+        ]
+        .concat(),
+    );
+    run_ok(bin().args(as_str(&more)).current_dir(dir.path()));
+    std::fs::remove_file(dir.path().join("e2.safetensors")).unwrap();
+    refused(
+        dir.path(),
+        &as_str(&args(&[
+            "--out",
+            "x.safetensors",
+            "--from",
+            "g.safetensors",
+        ])),
+        "g.safetensors is not an encoder for this generator",
+    );
     // An encoder is not a generator to train one for.
     refused(
         dir.path(),

@@ -59,7 +59,7 @@ fn training_teaches_the_encoder_the_generators_z() {
     let device = Device::flex();
     let fresh = Encoder::init(&config, 8, 0, &device).unwrap();
     let before = errors(&fresh, &g, held_out(&config, 128));
-    let trained = train_encoder(&g, &config, &settings, &device, |_, _, _| {}).unwrap();
+    let trained = train_encoder(&g, &config, &settings, None, &device, |_, _, _| {}).unwrap();
     let after = errors(&trained, &g, held_out(&config, 128));
     let (pixel_before, z_before) = (read(before.0)[0], read(before.1)[0]);
     let (pixel_after, z_after) = (read(after.0)[0], read(after.1)[0]);
@@ -128,7 +128,7 @@ fn the_guess_starts_the_projection_nearer() {
         z_weight: 1.0,
         ..EncoderTraining::new(Prior::Normal, 0)
     };
-    let encoder = train_encoder(&g, &config, &settings, &device, |_, _, _| {}).unwrap();
+    let encoder = train_encoder(&g, &config, &settings, None, &device, |_, _, _| {}).unwrap();
     let weights = generator_to_safetensors(&config, &g, Precision::F32).unwrap();
     let known = held_out(&config, 1);
     let target = read(g.forward(known));

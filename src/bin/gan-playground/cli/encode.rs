@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::{Tensor, TensorData};
 use clap::Args;
 use gan_playground::checkpoint::{self, infer_generator_config};
+use gan_playground::invert::Encoder;
 use gan_playground::invert::encoder::{
     self, EncoderTraining, MAX_BATCH, MAX_STEPS, MAX_WIDTH, train_encoder,
 };
@@ -37,6 +38,10 @@ pub struct EncoderArgs {
     /// Weight of the z error beside the pixel error (0 to 10).
     #[arg(long, default_value_t = 0.1)]
     z_weight: f64,
+    /// Go on training this encoder (one made for the same generator) instead of a fresh one;
+    /// its width is its own.
+    #[arg(long)]
+    from: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[arg(long, value_enum, default_value = "flex")]
@@ -64,15 +69,34 @@ pub fn run(args: EncoderArgs) -> Result<()> {
         z_weight: args.z_weight,
         ..EncoderTraining::new(args.prior, args.seed)
     };
+    let start = match &args.from {
+        Some(path) => {
+            let bytes =
+                fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Some(
+                Encoder::from_safetensors(&config, &bytes, &device).with_context(|| {
+                    format!("{} is not an encoder for this generator", path.display())
+                })?,
+            )
+        }
+        None => None,
+    };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len}  eta {eta}  {msg}")?
             .progress_chars("=> "),
     );
-    let model = train_encoder(&generator, &config, &settings, &device, |step, pixel, z| {
-        progress.set_position(step as u64);
-        progress.set_message(format!("pixel {pixel:.4}  z {z:.3}"));
-    })?;
+    let model = train_encoder(
+        &generator,
+        &config,
+        &settings,
+        start,
+        &device,
+        |step, pixel, z| {
+            progress.set_position(step as u64);
+            progress.set_message(format!("pixel {pixel:.4}  z {z:.3}"));
+        },
+    )?;
     progress.finish_and_clear();
     let z = Tensor::from_data(
         TensorData::new(
