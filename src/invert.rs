@@ -1,10 +1,10 @@
 //! A drawing or a photo into z (GAN inversion, as iGAN projects a sketch): Adam on z through a
 //! fixed G with Burn's autodiff, minimising the pixel error plus a term that keeps ‖z‖ near the
 //! prior's typical norm (where G was trained). Several restarts run as one batch; the best so
-//! far is what the page shows, and the worst restarts are dropped early (16, then 4, then
-//! 1). For the uniform prior, an entry that leaves [−1, 1] is drawn
-//! again (stochastic clipping, Lipton & Tripathi 2017), which escapes the box's corners that
-//! plain clipping sticks in. On the last restart, Gauss–Newton steps (`invert/refine.rs`)
+//! far is what the page shows, and the worst restarts are dropped early (`InvertSettings`).
+//! An encoder's guess for the target may be the first restart (`invert/encoder.rs`). For the
+//! uniform prior, an entry that leaves [−1, 1] is drawn again (stochastic clipping, Lipton &
+//! Tripathi 2017), which escapes the box's corners that plain clipping sticks in. On the last restart, Gauss–Newton steps (`invert/refine.rs`)
 //! settle what Adam found.
 //!
 //! Like a training step, a step here reads nothing back: [`Projection::step`] answers the
@@ -68,26 +68,6 @@ impl InvertSettings {
         }
     }
 }
-
-impl InvertSettings {
-    /// What the page uses with an encoder's first guess (`Projection::start_from`): the guess
-    /// and 3 prior draws take 10 Adam steps, then Gauss–Newton settles the best
-    /// (tests/native/invert.rs and bench/ measure it).
-    pub fn guided(prior: Prior, seed: u64) -> Self {
-        InvertSettings {
-            restarts: GUIDED.0,
-            narrow_after: GUIDED.1,
-            narrow_to: 1,
-            prune_after: GUIDED.1,
-            refine_after: GUIDED.1,
-            ..InvertSettings::new(prior, seed)
-        }
-    }
-}
-
-/// The guided search's restarts (the guess among them) and its Adam steps before Gauss–Newton
-/// (measured against 2 steps and against the guess alone: docs/LATENT.md).
-const GUIDED: (usize, usize) = (4, 10);
 
 /// The best candidate so far.
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
@@ -221,34 +201,6 @@ impl Projection {
             target_values: target.to_vec(),
             device: plain,
         })
-    }
-
-    /// Starts the first restart from `encoder`'s guess for the target instead of a draw from
-    /// the prior (iGAN's hybrid; `invert/encoder.rs`). Before the first step only; `encoder`
-    /// must have been made for this generator (`Encoder::from_safetensors` checks its sizes).
-    pub fn start_from(&mut self, encoder: &Encoder) -> Result<(), ModelError> {
-        if self.iteration > 0 {
-            return Err(ModelError::Other(
-                "the projection has started; a guess comes first".into(),
-            ));
-        }
-        let [r, latent] = self.z.dims();
-        let mut guess = encoder.forward(self.target.clone());
-        if guess.dims() != [1, latent] {
-            return Err(ModelError::Config(format!(
-                "the encoder guesses {:?}; this generator takes z of {latent}",
-                guess.dims()
-            )));
-        }
-        if self.settings.prior == Prior::Uniform {
-            guess = guess.clamp(-1.0, 1.0);
-        }
-        self.z = if r == 1 {
-            guess
-        } else {
-            Tensor::cat(vec![guess, self.z.clone().slice(1..r)], 0)
-        };
-        Ok(())
     }
 
     /// `steps` Adam steps on every restart's z (1 to [`MAX_STEPS`]), fewer where a phase ends

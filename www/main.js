@@ -400,6 +400,9 @@ function guarded(task) {
 // nothing), then listed and kept in this browser.
 wireUpload(pure, (model) => guarded(async () => {
   showError("");
+  if (models.some((m) => m.id === model.id && !m.opened)) {
+    throw new Error(`${model.name} has the name of a generator trained in the studio; rename the file to open it`);
+  }
   await activate(model, state.want);
   addModel(model);
   $("model").value = model.id;

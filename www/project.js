@@ -34,6 +34,7 @@ export class ProjectPanel {
     /** @type {Promise<Uint8Array | null> | null} that file, checked (null: not usable) */
     this.encoder = null;
     this.encoderProblem = null;
+    this.generation = 0;
     this.#clear();
     this.#wire();
   }
@@ -49,6 +50,7 @@ export class ProjectPanel {
     this.encoderFile = encoder;
     this.encoder = null;
     this.encoderProblem = null;
+    this.generation++; // a search begun before this stops at its guess
     for (const id of ["project-target", "project-result", "project-diff"]) {
       Object.assign($(id), { width: info.imageSize, height: info.imageSize });
     }
@@ -183,7 +185,9 @@ export class ProjectPanel {
     let first = null;
     this.#say("Searching z…");
     try {
+      const generation = this.generation;
       const encoder = await this.#encoder();
+      if (generation !== this.generation) return; // another model came: it projects anew
       this.root.dataset.start = encoder ? "encoder" : "prior";
       const answer = await this.core.tools.project(target, this.prior, SEED, (best) => {
         first ??= performance.now() - began;
@@ -205,7 +209,10 @@ export class ProjectPanel {
     }
   }
 
-  /** The model's encoder file, fetched and checked once per model; null without a usable one. */
+  /**
+   * The model's encoder file, fetched and checked once per model; null without a usable one
+   * (a failure is said, and tried again at the next search).
+   */
   #encoder() {
     const file = this.encoderFile;
     if (!file) return Promise.resolve(null);
@@ -213,6 +220,7 @@ export class ProjectPanel {
       .then(async (bytes) => { await this.core.tools.checkEncoder(bytes); return bytes; })
       .catch((e) => {
         this.encoderProblem = `This model's encoder could not be used (${e.message}), so it started from draws from the prior.`;
+        this.encoder = null;
         return null;
       });
   }

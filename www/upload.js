@@ -22,19 +22,22 @@ export function wireUpload(pure, open, onError) {
     const refuse = (why) => onError(`The generator file ${file.name} was refused: ${why}. Nothing was changed.`);
     const max = pure.generatorFileLimit();
     if (file.size > max) {
-      refuse(`it is ${(file.size / 2 ** 20).toFixed(0)} MB and the explorer opens files up to ${max / 2 ** 20} MB`);
+      refuse(`it is ${file.size} bytes and the explorer opens files up to ${max} bytes (${max / 2 ** 20} MB)`);
       return;
     }
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bytes;
     try {
+      bytes = new Uint8Array(await file.arrayBuffer());
       pure.describeGenerator(bytes);
     } catch (e) {
-      refuse(e.message);
+      refuse(e.message); // unreadable (moved, no permission) or not a generator
       return;
     }
     const name = file.name.replace(/\.safetensors$/i, "") || "generator";
-    const id = `local:${name.replace(/[^A-Za-z0-9_.-]+/g, "-")}`; // safe in a link as it is
+    // Its own kind of id (safe in a link as it is): it replaces an earlier file of that name,
+    // never a generator trained in the studio (`local:NAME`).
+    const id = `local:file-${name.replace(/[^A-Za-z0-9_.-]+/g, "-")}`;
     const prior = $("model-file-prior").value;
-    await open({ id, name: `${name} (opened here)`, prior, bytes, dataset: null, savedAt: Date.now() });
+    await open({ id, name: `${name} (opened here)`, opened: true, prior, bytes, dataset: null, savedAt: Date.now() });
   });
 }

@@ -14,6 +14,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
+use super::{InvertSettings, Projection};
 use crate::checkpoint::{CheckpointError, Precision, from_safetensors, to_safetensors};
 use crate::latent::{self, Prior};
 use crate::model::{
@@ -32,7 +33,7 @@ pub struct Encoder {
 
 /// E's layers for generator sizes `config` and first-layer width `width`: D's, ending in z.
 fn layers(config: &ModelConfig, width: usize) -> Result<Vec<ConvSpec>, ModelError> {
-    if !(1..=MAX_WIDTH).contains(&width) {
+    if !WIDTH.contains(&width) {
         return Err(ModelError::Config(format!(
             "encoder width {width} is not in 1..={MAX_WIDTH}"
         )));
@@ -153,6 +154,27 @@ impl Encoder {
         to_safetensors(&specs, &read_values(&specs, tensors)?, Precision::F16)
     }
 
+    /// Whether E was made for generators of `config`'s sizes (its layers' shapes are those an
+    /// encoder for them has): checked before E sees an image, so a mismatch is an error, not a
+    /// panic inside a convolution.
+    pub fn fits(&self, config: &ModelConfig) -> Result<(), ModelError> {
+        let width = self.layers.first().map_or(0, |c| c.weight.dims()[0]);
+        let wanted = layers(config, width)?;
+        let shapes: Vec<[usize; 4]> = self.layers.iter().map(|c| c.weight.dims()).collect();
+        let expected: Vec<[usize; 4]> = wanted
+            .iter()
+            .map(|l| [l.output, l.input, l.kernel, l.kernel])
+            .collect();
+        if shapes != expected {
+            return Err(ModelError::Config(format!(
+                "this encoder's layers are {shapes:?}; one for this generator's {}×{} images of \
+                 {} channel(s) and z of {} has {expected:?}",
+                config.image_size, config.image_size, config.channels, config.latent
+            )));
+        }
+        Ok(())
+    }
+
     /// z `[B, latent]` for images `[B, C, S, S]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let b = x.dims()[0];
@@ -204,9 +226,12 @@ pub struct EncoderTraining {
     pub seed: u64,
 }
 
-/// Most steps and batch one training may ask for.
-pub const MAX_STEPS: usize = 1_000_000;
-pub const MAX_BATCH: usize = 1_024;
+/// The steps, batch and z weight a training may ask for (the CLI's flags read them).
+pub const STEPS: std::ops::RangeInclusive<usize> = 1..=1_000_000;
+pub const BATCH: std::ops::RangeInclusive<usize> = 2..=1_024;
+pub const Z_WEIGHT: std::ops::RangeInclusive<f64> = 0.0..=10.0;
+/// The widths a file or a flag may give: `1..=MAX_WIDTH`.
+pub const WIDTH: std::ops::RangeInclusive<usize> = 1..=MAX_WIDTH;
 
 impl EncoderTraining {
     pub fn new(prior: Prior, seed: u64) -> Self {
@@ -223,19 +248,26 @@ impl EncoderTraining {
 
     fn check(&self) -> Result<(), ModelError> {
         let fail = |m: String| Err(ModelError::Config(m));
-        if !(1..=MAX_STEPS).contains(&self.steps) {
-            return fail(format!("from 1 to {MAX_STEPS} steps; got {}", self.steps));
+        let span = |r: &std::ops::RangeInclusive<usize>| format!("{} to {}", r.start(), r.end());
+        if !STEPS.contains(&self.steps) {
+            return fail(format!("from {} steps; got {}", span(&STEPS), self.steps));
         }
-        if !(2..=MAX_BATCH).contains(&self.batch) {
-            return fail(format!("a batch of 2 to {MAX_BATCH}; got {}", self.batch));
+        if !BATCH.contains(&self.batch) {
+            return fail(format!("a batch of {}; got {}", span(&BATCH), self.batch));
         }
-        for (name, v) in [
-            ("z weight", self.z_weight),
-            ("learning rate", self.learning_rate),
-        ] {
-            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
-                return fail(format!("the {name} must be from 0 to 10; got {v}"));
-            }
+        if !self.z_weight.is_finite() || !Z_WEIGHT.contains(&self.z_weight) {
+            return fail(format!(
+                "the z weight must be from {} to {}; got {}",
+                Z_WEIGHT.start(),
+                Z_WEIGHT.end(),
+                self.z_weight
+            ));
+        }
+        if !self.learning_rate.is_finite() || !(0.0..=1.0).contains(&self.learning_rate) {
+            return fail(format!(
+                "the learning rate must be from 0 to 1; got {}",
+                self.learning_rate
+            ));
         }
         Ok(())
     }
@@ -273,6 +305,9 @@ pub fn train_encoder(
     settings.check()?;
     let device = device.clone().without_autodiff().autodiff();
     let generator = generator.clone().to_device(&device).no_grad();
+    if let Some(encoder) = &start {
+        encoder.fits(config)?;
+    }
     let mut encoder = match start {
         // As the trainer does: on the plain device, then made trainable (tracked).
         Some(encoder) => encoder
@@ -313,4 +348,49 @@ pub fn train_encoder(
         }
     }
     Ok(encoder.valid())
+}
+
+impl InvertSettings {
+    /// What the page uses with an encoder's first guess ([`Projection::start_from`]): the guess
+    /// among a few draws from the prior, Adam on them for a few steps, then Gauss–Newton on the
+    /// best ([`GUIDED`]; tests/native/invert.rs and bench/ measure it).
+    pub fn guided(prior: Prior, seed: u64) -> Self {
+        InvertSettings {
+            restarts: GUIDED.0,
+            narrow_after: GUIDED.1,
+            narrow_to: 1,
+            prune_after: GUIDED.1,
+            refine_after: GUIDED.1,
+            ..InvertSettings::new(prior, seed)
+        }
+    }
+}
+
+/// The guided search's restarts (the guess among them) and its Adam steps before Gauss–Newton
+/// (measured against 2 steps and against the guess alone: docs/LATENT.md).
+pub const GUIDED: (usize, usize) = (4, 10);
+
+impl Projection {
+    /// Starts the first restart from `encoder`'s guess for the target instead of a draw from
+    /// the prior (iGAN's hybrid). Before the first step only; `encoder` must fit this
+    /// generator ([`Encoder::fits`]).
+    pub fn start_from(&mut self, encoder: &Encoder) -> Result<(), ModelError> {
+        if self.iteration > 0 {
+            return Err(ModelError::Other(
+                "the projection has started; a guess comes first".into(),
+            ));
+        }
+        encoder.fits(&self.config)?;
+        let [r, _] = self.z.dims();
+        let mut guess = encoder.forward(self.target.clone());
+        if self.settings.prior == Prior::Uniform {
+            guess = guess.clamp(-1.0, 1.0);
+        }
+        self.z = if r == 1 {
+            guess
+        } else {
+            Tensor::cat(vec![guess, self.z.clone().slice(1..r)], 0)
+        };
+        Ok(())
+    }
 }

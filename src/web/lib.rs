@@ -194,8 +194,8 @@ pub fn describe_generator(bytes: &[u8]) -> Result<JsValue, JsError> {
     let max = gan_playground::checkpoint::MAX_GENERATOR_BYTES;
     if bytes.len() > max {
         return Err(JsError::new(&format!(
-            "the file is {} MB; a generator file may be up to {} MB",
-            bytes.len() >> 20,
+            "the file is {} bytes; a generator file may be up to {max} bytes ({} MB)",
+            bytes.len(),
             max >> 20
         )));
     }

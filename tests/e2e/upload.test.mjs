@@ -22,7 +22,7 @@ test("a generator file opens in the explorer, its tools work on it, and this bro
   await visit(async (page) => {
     const mnist = await canvasPixels(page);
     await open(page, "my clothes.safetensors", await fashion());
-    await page.waitForFunction(() => location.hash.includes("model=local:my-clothes"));
+    await page.waitForFunction(() => location.hash.includes("model=local:file-my-clothes"));
     await waitReady(page);
     await settled(page);
     assert.equal(await selected(page), "my clothes (opened here)");

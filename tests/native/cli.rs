@@ -937,9 +937,28 @@ fn encoder_trains_a_guess_the_projection_reads_and_refuses_bad_flags() {
     let file = std::fs::read(dir.path().join("e.safetensors")).unwrap();
     gan_playground::invert::Encoder::from_safetensors(&config, &file, &device).unwrap();
 
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
     let before = files_of(dir.path());
-    let cases: [(&[&str], &str); 6] = [
-        (&["--out", "g.safetensors"], "the generator's own file"),
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--out", "g.safetensors"],
+            "exists and is not an encoder for this generator",
+        ),
+        (
+            &["--out", "notes.txt"],
+            "exists and is not an encoder for this generator",
+        ),
+        (
+            &[
+                "--out",
+                "x.safetensors",
+                "--from",
+                "e.safetensors",
+                "--width",
+                "8",
+            ],
+            "cannot be used with",
+        ),
         (
             &["--out", "x.safetensors", "--steps", "0"],
             "not a whole number from 1",
@@ -965,13 +984,16 @@ fn encoder_trains_a_guess_the_projection_reads_and_refuses_bad_flags() {
         refused(dir.path(), &as_str(&args(rest)), needle);
     }
     // Going on from an encoder: its own file; one that is not an encoder is refused.
-    let more = args(
-        &[
-            &["--out", "e2.safetensors", "--from", "e.safetensors"],
-            &small[..],
-        ]
-        .concat(),
-    );
+    let more = args(&[
+        "--out",
+        "e2.safetensors",
+        "--from",
+        "e.safetensors",
+        "--steps",
+        "2",
+        "--batch",
+        "4",
+    ]);
     run_ok(bin().args(as_str(&more)).current_dir(dir.path()));
     std::fs::remove_file(dir.path().join("e2.safetensors")).unwrap();
     refused(

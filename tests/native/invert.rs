@@ -114,6 +114,24 @@ fn projection_recovers_images_the_generator_made() {
 }
 
 #[test]
+fn a_call_stops_at_the_next_phase_boundary() {
+    // 16 restarts, 4 from step 10, 1 from step 20: a call of 15 steps takes 10, and the
+    // next one goes on with the 4 kept restarts.
+    let w = weights();
+    let target = vec![0.0; 784];
+    let settings = InvertSettings::new(Prior::Normal, 0);
+    let mut p = Projection::new(&w, &target, settings, &Device::flex()).unwrap();
+    let call = |p: &mut Projection| {
+        let pending = p.step(15).unwrap();
+        let errors = read(pending.errors);
+        let seen = p.observe(&errors, &read(pending.z), None).unwrap();
+        (errors.len(), seen.iteration)
+    };
+    assert_eq!(call(&mut p), (settings.restarts, settings.narrow_after));
+    assert_eq!(call(&mut p), (settings.narrow_to, settings.prune_after));
+}
+
+#[test]
 fn the_uniform_prior_keeps_z_in_its_box() {
     let w = weights();
     let target = vec![-1.0; 784];

@@ -9,9 +9,7 @@ use burn::tensor::{Tensor, TensorData};
 use clap::Args;
 use gan_playground::checkpoint::{self, infer_generator_config};
 use gan_playground::invert::Encoder;
-use gan_playground::invert::encoder::{
-    self, EncoderTraining, MAX_BATCH, MAX_STEPS, MAX_WIDTH, train_encoder,
-};
+use gan_playground::invert::encoder::{self, BATCH, EncoderTraining, STEPS, WIDTH, train_encoder};
 use gan_playground::latent::{self, Prior};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -28,14 +26,15 @@ pub struct EncoderArgs {
     /// The generator's prior (the z it was trained on).
     #[arg(long, default_value = "normal", value_parser = Prior::parse)]
     prior: Prior,
-    #[arg(long, default_value_t = 3_000, value_parser = in_range(1..=MAX_STEPS))]
+    #[arg(long, default_value_t = 3_000, value_parser = in_range(STEPS))]
     steps: usize,
-    #[arg(long, default_value_t = 64, value_parser = in_range(2..=MAX_BATCH))]
+    #[arg(long, default_value_t = 64, value_parser = in_range(BATCH))]
     batch: usize,
-    /// Channels of the encoder's first layer, doubled per stride-2 layer.
-    #[arg(long, default_value_t = 64, value_parser = in_range(1..=MAX_WIDTH))]
+    /// Channels of the encoder's first layer, doubled per stride-2 layer (a `--from` encoder
+    /// keeps its own).
+    #[arg(long, default_value_t = 64, value_parser = in_range(WIDTH), conflicts_with = "from")]
     width: usize,
-    /// Weight of the z error beside the pixel error (0 to 10).
+    /// Weight of the z error beside the pixel error.
     #[arg(long, default_value_t = 0.1)]
     z_weight: f64,
     /// Go on training this encoder (one made for the same generator) instead of a fresh one;
@@ -53,14 +52,22 @@ const HELD_OUT_SEED: u64 = 0x686f_6c64;
 const HELD_OUT: usize = 256;
 
 pub fn run(args: EncoderArgs) -> Result<()> {
-    if args.out.exists() && fs::canonicalize(&args.out)? == fs::canonicalize(&args.weights)? {
-        bail!("--out {} is the generator's own file", args.out.display());
-    }
     let bytes = fs::read(&args.weights)
         .with_context(|| format!("cannot read {}", args.weights.display()))?;
     let config = infer_generator_config(&bytes)
         .with_context(|| format!("{} is not a generator", args.weights.display()))?;
     let device = device(args.backend)?;
+    // `--out` may replace only an encoder for this generator (an earlier one, or `--from`).
+    if args.out.exists() {
+        let old =
+            fs::read(&args.out).with_context(|| format!("cannot read {}", args.out.display()))?;
+        if Encoder::from_safetensors(&config, &old, &device).is_err() {
+            bail!(
+                "--out {} exists and is not an encoder for this generator; it is left as it is",
+                args.out.display()
+            );
+        }
+    }
     let generator = checkpoint::generator_from_safetensors(&config, &bytes, &device)?;
     let settings = EncoderTraining {
         width: args.width,
