@@ -36,6 +36,17 @@ fn small() -> (ModelConfig, Generator) {
     )
 }
 
+/// A short training of a narrow encoder for [`small`]'s generator.
+fn small_training() -> EncoderTraining {
+    EncoderTraining {
+        width: 8,
+        steps: 150,
+        batch: 32,
+        z_weight: 1.0,
+        ..EncoderTraining::new(Prior::Normal, 0)
+    }
+}
+
 fn held_out(config: &ModelConfig, count: usize) -> Tensor<2> {
     Tensor::from_data(
         TensorData::new(
@@ -49,13 +60,7 @@ fn held_out(config: &ModelConfig, count: usize) -> Tensor<2> {
 #[test]
 fn training_teaches_the_encoder_the_generators_z() {
     let (config, g) = small();
-    let settings = EncoderTraining {
-        width: 8,
-        steps: 150,
-        batch: 32,
-        z_weight: 1.0,
-        ..EncoderTraining::new(Prior::Normal, 0)
-    };
+    let settings = small_training();
     let device = Device::flex();
     let fresh = Encoder::init(&config, 8, 0, &device).unwrap();
     let before = errors(&fresh, &g, held_out(&config, 128));
@@ -121,13 +126,7 @@ fn the_file_round_trips_and_bad_files_are_refused() {
 fn the_guess_starts_the_projection_nearer() {
     let (config, g) = small();
     let device = Device::flex();
-    let settings = EncoderTraining {
-        width: 8,
-        steps: 150,
-        batch: 32,
-        z_weight: 1.0,
-        ..EncoderTraining::new(Prior::Normal, 0)
-    };
+    let settings = small_training();
     let encoder = train_encoder(&g, &config, &settings, None, &device, |_, _, _| {}).unwrap();
     let weights = generator_to_safetensors(&config, &g, Precision::F32).unwrap();
     let known = held_out(&config, 1);

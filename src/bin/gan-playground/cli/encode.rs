@@ -11,7 +11,6 @@ use gan_playground::checkpoint::{self, infer_generator_config};
 use gan_playground::invert::Encoder;
 use gan_playground::invert::encoder::{self, BATCH, EncoderTraining, STEPS, WIDTH, train_encoder};
 use gan_playground::latent::{self, Prior};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Backend, device, in_range};
 
@@ -88,11 +87,7 @@ pub fn run(args: EncoderArgs) -> Result<()> {
         }
         None => None,
     };
-    let progress = ProgressBar::new(args.steps as u64);
-    progress.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len}  eta {eta}  {msg}")?
-            .progress_chars("=> "),
-    );
+    let progress = super::quality::bar(args.steps as u64)?;
     let model = train_encoder(
         &generator,
         &config,

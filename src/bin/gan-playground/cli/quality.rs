@@ -78,7 +78,8 @@ fn default_classifier(dataset: &str) -> PathBuf {
     PathBuf::from(format!("assets/weights/classifier-{dataset}.bpk"))
 }
 
-fn bar(len: u64) -> Result<ProgressBar> {
+/// The CLI's progress bar over `len` steps.
+pub(super) fn bar(len: u64) -> Result<ProgressBar> {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len}  eta {eta}  {msg}")?
