@@ -4,8 +4,8 @@
 //! far is what the page shows, and the worst restarts are dropped early (`InvertSettings`).
 //! An encoder's guess for the target may be the first restart (`invert/encoder.rs`). For the
 //! uniform prior, an entry that leaves [−1, 1] is drawn again (stochastic clipping, Lipton &
-//! Tripathi 2017), which escapes the box's corners that plain clipping sticks in. On the last restart, Gauss–Newton steps (`invert/refine.rs`)
-//! settle what Adam found.
+//! Tripathi 2017), which escapes the box's corners that plain clipping sticks in. On the last
+//! restart, Gauss–Newton steps (`invert/refine.rs`) settle what Adam found.
 //!
 //! Like a training step, a step here reads nothing back: [`Projection::step`] answers the
 //! errors and z as tensors, which the caller reads (asynchronously on WebGPU) and hands to

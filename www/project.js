@@ -2,9 +2,10 @@
 // A drawing (or an image) into z: the person draws on a canvas (mouse, touch or pen; brush,
 // eraser, undo, clear) or drops an image, and the tools worker searches z for the image G makes
 // closest to it (src/invert.rs: Adam on z through G, restarts, a norm term; where the model
-// ships an encoder, its guess for the drawing is the first start: src/invert/encoder.rs). The best so far is
-// shown as it improves, beside the drawing at G's size and their difference; a newer drawing
-// cancels the search; the answer's z goes into the sliders, so every other tool works on it.
+// ships an encoder, its guess for the drawing is the first start: src/invert/encoder.rs). The
+// best so far is shown as it improves, beside the drawing at G's size and their difference; a
+// newer drawing cancels the search; the answer's z goes into the sliders, so every other tool
+// works on it.
 
 import { imageAt } from "./render.js";
 

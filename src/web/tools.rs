@@ -170,24 +170,16 @@ impl LatentProjection {
         let config = infer_generator_config(weights).map_err(js_error)?;
         let target = from_rgba(rgba, config.channels, config.image_size).map_err(js_error)?;
         let (prior, device) = (prior(prior_name)?, Device::flex());
-        let projection = match encoder {
-            Some(bytes) => {
-                let encoder =
-                    Encoder::from_safetensors(&config, &bytes, &device).map_err(js_error)?;
-                let settings = InvertSettings::guided(prior, seed.into());
-                let mut projection =
-                    Projection::new(weights, &target, settings, &device).map_err(js_error)?;
-                projection.start_from(&encoder).map_err(js_error)?;
-                projection
-            }
-            None => Projection::new(
-                weights,
-                &target,
-                InvertSettings::new(prior, seed.into()),
-                &device,
-            )
-            .map_err(js_error)?,
+        let settings = match encoder {
+            Some(_) => InvertSettings::guided(prior, seed.into()),
+            None => InvertSettings::new(prior, seed.into()),
         };
+        let mut projection =
+            Projection::new(weights, &target, settings, &device).map_err(js_error)?;
+        if let Some(bytes) = encoder {
+            let encoder = Encoder::from_safetensors(&config, &bytes, &device).map_err(js_error)?;
+            projection.start_from(&encoder).map_err(js_error)?;
+        }
         Ok(LatentProjection {
             projection: std::rc::Rc::new(std::cell::RefCell::new(projection)),
         })
