@@ -50,6 +50,11 @@ flags() { # a lever's flags over the studio's default (plain DCGAN at 1e-3)
     ema-diffaugment) echo "--ema 0.999 --augment translation,cutout" ;;
     hinge-ttur-ema) echo "--loss hinge --lr-d 2e-3 --lr-g 1e-3 --ema 0.999" ;;
     combination) echo "--loss hinge --spectral-norm on --lr-d 2e-3 --lr-g 1e-3 --ema 0.999" ;;
+    # SN-GAN's D: no batch norm after its middle layers, so spectral norm scales every layer.
+    no-bn) echo "--d-norm none" ;;
+    spectral-norm-no-bn) echo "--spectral-norm on --d-norm none" ;;
+    hinge-spectral-norm-no-bn) echo "--loss hinge --spectral-norm on --d-norm none" ;;
+    combination-no-bn) echo "--loss hinge --spectral-norm on --lr-d 2e-3 --lr-g 1e-3 --ema 0.999 --d-norm none" ;;
     modern) echo "--recipe modern" ;;
     *) echo "unknown lever $1" >&2; exit 2 ;;
   esac

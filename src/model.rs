@@ -68,6 +68,51 @@ pub struct ModelConfig {
     /// where the image's layout is decided, for little size. 0 is the plain DCGAN.
     #[serde(default)]
     pub g_extra: usize,
+    /// Batch norm after D's middle layers (DCGAN), or none (SN-GAN's D, which leaves the
+    /// scaling to spectral norm). Left out of a saved config when it is DCGAN's.
+    #[serde(default, skip_serializing_if = "DiscriminatorNorm::is_batch")]
+    pub d_norm: DiscriminatorNorm,
+}
+
+/// What follows D's middle convolutions.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiscriminatorNorm {
+    /// Batch norm, as DCGAN has it.
+    #[default]
+    Batch,
+    /// Nothing: LeakyReLU straight after the convolution.
+    None,
+}
+
+impl DiscriminatorNorm {
+    pub const ALL: [DiscriminatorNorm; 2] = [DiscriminatorNorm::Batch, DiscriminatorNorm::None];
+
+    pub fn is_batch(&self) -> bool {
+        *self == DiscriminatorNorm::Batch
+    }
+
+    /// Its name in flags, links and saved configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiscriminatorNorm::Batch => "batch",
+            DiscriminatorNorm::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        DiscriminatorNorm::ALL
+            .into_iter()
+            .find(|n| n.name() == s)
+            .ok_or_else(|| format!("unknown discriminator norm {s:?} (batch or none)"))
+    }
+}
+
+impl std::fmt::Display for DiscriminatorNorm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One (transposed) convolution: `(in, out, kernel, stride, padding)`.
@@ -95,6 +140,7 @@ impl ModelConfig {
             g_width,
             d_width,
             g_extra: 0,
+            d_norm: DiscriminatorNorm::Batch,
         };
         config.validate()?;
         Ok(config)
@@ -108,6 +154,19 @@ impl ModelConfig {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// The same pair with `norm` after D's middle layers (see [`ModelConfig::d_norm`]).
+    pub fn with_discriminator_norm(self, norm: DiscriminatorNorm) -> Self {
+        ModelConfig {
+            d_norm: norm,
+            ..self
+        }
+    }
+
+    /// Whether D's middle layer `j` (1 ≤ j < last) is followed by batch norm.
+    pub(crate) fn d_layer_norm(&self, j: usize, layers: usize) -> bool {
+        self.d_norm.is_batch() && j > 0 && j + 1 < layers
     }
 
     /// pytorch/examples `dcgan/main.py`: 64×64, `nz`, `ngf`, `ndf`, `nc`.
@@ -194,7 +253,8 @@ impl ModelConfig {
         layers
     }
 
-    /// D's layers from image to logit; the first has no batch norm, the last no activation.
+    /// D's layers from image to logit; the first has no batch norm, the last no activation
+    /// (the others have it unless [`ModelConfig::d_norm`] says none).
     pub fn discriminator_layers(&self) -> Vec<ConvSpec> {
         let n = self.stages();
         let width = |i: usize| self.d_width << i;
@@ -250,7 +310,7 @@ impl ModelConfig {
                 format!("main.{index}.weight"),
                 vec![l.output, l.input, l.kernel, l.kernel],
             ));
-            if j > 0 && j + 1 < layers.len() {
+            if self.d_layer_norm(j, layers.len()) {
                 specs.extend(TensorSpec::norm(&format!("main.{}", index + 1), l.output));
             }
         }

@@ -12,7 +12,7 @@ use crate::data::ImageSet;
 use crate::latent::Prior;
 use crate::limits::{self, Range, SettingError};
 use crate::loss::{GeneratorCost, Loss};
-use crate::model::{ModelConfig, ModelError};
+use crate::model::{DiscriminatorNorm, ModelConfig, ModelError};
 use crate::train::{Augment, InstanceNoise, Recipe, TrainConfig, Trainer, noise};
 
 /// Length of z in every preset (the DCGAN paper's).
@@ -138,7 +138,7 @@ pub const LIMITS: StudioLimits = StudioLimits {
 };
 
 /// The studio's settings by the name the page sends them under, with the name a person reads.
-pub const SETTINGS: [(&str, &str); 17] = [
+pub const SETTINGS: [(&str, &str); 18] = [
     ("preset", "architecture"),
     ("lrD", "D learning rate"),
     ("lrG", "G learning rate"),
@@ -154,6 +154,7 @@ pub const SETTINGS: [(&str, &str); 17] = [
     ("ema", "average decay"),
     ("loss", "loss"),
     ("spectralNorm", "spectral norm"),
+    ("dNorm", "D's norm"),
     ("instanceNoise", "instance noise"),
     ("noiseSpan", "instance noise span"),
 ];
@@ -222,6 +223,8 @@ pub struct StudioConfig {
     pub loss: Loss,
     /// D's layers spectrally normalised.
     pub spectral_norm: bool,
+    /// Batch norm after D's middle layers, or none (SN-GAN's D): the preset's architecture.
+    pub d_norm: DiscriminatorNorm,
     /// Instance noise's standard deviation at the start (0: none)…
     pub instance_noise: f64,
     /// …falling to 0 over this many iterations.
@@ -288,11 +291,12 @@ impl StudioConfig {
         );
         let (preset, cost, prior, augment) =
             (get("preset"), get("cost"), get("prior"), get("augment"));
-        let (loss, spectral, noise, span) = (
+        let (loss, spectral, noise, span, d_norm) = (
             get("loss"),
             get("spectralNorm"),
             get("instanceNoise"),
             get("noiseSpan"),
+            get("dNorm"),
         );
         let config = StudioConfig {
             preset: limits::choice(preset.0, preset.1, &Preset::ALL)?,
@@ -317,6 +321,7 @@ impl StudioConfig {
             })?,
             instance_noise: l.instance_noise.read(noise.0, noise.1)?,
             noise_span: l.noise_span.read(span.0, span.1)?,
+            d_norm: limits::choice(d_norm.0, d_norm.1, &DiscriminatorNorm::ALL)?,
         };
         config.train().validate()?; // the run's own checks: each range was read above
         Ok(config)
@@ -347,24 +352,41 @@ impl StudioConfig {
     }
 
     /// This set-up with `recipe`'s levers at the studio's rate ([`DEFAULT_LR`]); the
-    /// architecture, seed, batch and steps stay.
+    /// architecture (D's norm included), seed, batch and steps stay.
     pub fn with_recipe(&self, recipe: Recipe) -> StudioConfig {
         let train = recipe.apply(self.train(), DEFAULT_LR);
-        StudioConfig::from_train(self.preset, &train)
+        StudioConfig {
+            d_norm: self.d_norm,
+            ..StudioConfig::from_train(self.preset, &train)
+        }
+    }
+
+    /// The model this set-up trains on images of `channels`.
+    pub fn model(&self, channels: usize) -> Result<ModelConfig, ModelError> {
+        Ok(self
+            .preset
+            .model(channels)?
+            .with_discriminator_norm(self.d_norm))
     }
 
     /// The set-up of a run from anywhere (the CLI's included): its preset, when its
     /// architecture is one.
     pub fn of_run(model: &ModelConfig, t: &TrainConfig) -> (Option<Preset>, StudioConfig) {
-        let preset = Preset::ALL
-            .into_iter()
-            .find(|p| p.model(model.channels).as_ref() == Ok(model));
-        let config = StudioConfig::from_train(preset.unwrap_or(Preset::Tiny28), t);
+        let preset = Preset::ALL.into_iter().find(|p| {
+            p.model(model.channels)
+                .map(|m| m.with_discriminator_norm(model.d_norm))
+                .as_ref()
+                == Ok(model)
+        });
+        let config = StudioConfig {
+            d_norm: model.d_norm,
+            ..StudioConfig::from_train(preset.unwrap_or(Preset::Tiny28), t)
+        };
         (preset, config)
     }
 
     /// `preset` with a training run's hyperparameters (the inverse of [`StudioConfig::train`];
-    /// Adam's epsilon, which the studio does not set, stays in the run).
+    /// Adam's epsilon, which the studio does not set, stays in the run), DCGAN's D.
     fn from_train(preset: Preset, t: &TrainConfig) -> StudioConfig {
         StudioConfig {
             preset,
@@ -384,6 +406,7 @@ impl StudioConfig {
             spectral_norm: t.spectral_norm,
             instance_noise: t.instance_noise.map_or(0.0, |n| n.std),
             noise_span: t.instance_noise.map_or(noise::DEFAULT_SPAN, |n| n.span),
+            d_norm: DiscriminatorNorm::Batch,
         }
     }
 }
@@ -395,7 +418,7 @@ pub fn new_run(
     device: &Device,
 ) -> Result<(Trainer, ImageSet), ModelError> {
     config.validate()?;
-    let model = config.preset.model(data.channels)?;
+    let model = config.model(data.channels)?;
     let data = data
         .fit_to(model.image_size)
         .map_err(|e| ModelError::Config(e.to_string()))?;

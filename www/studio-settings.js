@@ -9,7 +9,8 @@ import { AUGMENTS, readRecipe, recipeHash } from "./studio-recipe.js";
 const NUMBERS = [["studio-lr-d", "lrD", "lr"], ["studio-lr-g", "lrG", "lr"], ["studio-beta1", "beta1"],
   ["studio-beta2", "beta2"], ["studio-batch", "batchSize"], ["studio-k", "dSteps"], ["studio-m", "gSteps"],
   ["studio-seed", "seed"], ["studio-ema", "ema"], ["studio-noise", "instanceNoise"], ["studio-noise-span", "noiseSpan"]];
-const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"], ["studio-loss", "loss"]];
+const CHOICES = [["studio-preset", "preset"], ["studio-cost", "cost"], ["studio-prior", "prior"], ["studio-loss", "loss"],
+  ["studio-d-norm", "dNorm"]];
 const CHECKS = [["studio-spectral", "spectralNorm"]];
 // How often the page draws a history frame and measures quality: its own cadence, not the run's.
 const CADENCES = [["studio-target", "targetSteps"], ["studio-history-every", "historyEvery"], ["studio-measure-every", "measureEvery"]];

@@ -154,7 +154,7 @@ impl Discriminator {
                     l.padding, l.padding, l.padding, l.padding,
                 ),
             });
-            if j > 0 && j + 1 < layers.len() {
+            if config.d_layer_norm(j, layers.len()) {
                 norms.push(norm_from(&mut values, l.output, device));
             }
         }
@@ -259,8 +259,14 @@ impl Discriminator {
         let b = x.dims()[0];
         let n = self.layers.len();
         let mut x = leaky_relu(self.conv(0, x), LEAKY_SLOPE);
-        for (j, norm) in (1..n - 1).zip(&self.norms) {
-            x = leaky_relu(norm.forward(self.conv(j, x), mode), LEAKY_SLOPE);
+        for j in 1..n - 1 {
+            let y = self.conv(j, x);
+            // Norms follow the middle layers in order, or there are none (`DiscriminatorNorm`).
+            let y = match self.norms.get(j - 1) {
+                Some(norm) => norm.forward(y, mode),
+                None => y,
+            };
+            x = leaky_relu(y, LEAKY_SLOPE);
         }
         self.conv(n - 1, x).reshape([b])
     }

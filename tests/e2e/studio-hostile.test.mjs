@@ -125,6 +125,7 @@ test("recipe links with bad numbers, unknown keys, huge values and markup are re
       ["ema=NaN", /average decay must be a number from 0 to 0\.9999; got “NaN”/],
       ["wings=3", /an unknown setting “wings”/],
       ["spectralNorm=maybe", /spectral norm must be true or false; got “maybe”/],
+      ["dNorm=layer", /D's norm must be one of batch, none; got “layer”/],
       ["loss=wasserstein", /loss must be one of cross_entropy, hinge; got “wasserstein”/],
       ["instanceNoise=3", /instance noise must be a number from 0 to 2; got 3/],
       ["prior=%3Cimg%20src%3Dx%20onerror%3D%22globalThis.injected%3D1%22%3E", /prior must be one of uniform, normal; got “<img src=x onerror="globalThis\.injected=1">”/],

@@ -232,7 +232,7 @@ test("studio: with G's average and DiffAugment on, the run trains, and what it s
   }, { url: url() });
 });
 
-test("studio: Start from modern sets its levers and keeps the rest; the recipe link carries them; with spectral norm on, the run trains and saves D's vectors", async () => {
+test("studio: Start from modern sets its levers and keeps the rest; the recipe link carries them; with spectral norm on and SN-GAN's D (no batch norm), the run trains and saves D's vectors", async () => {
   await visit(async (page) => {
     await tiny(page, { target: 3 });
     await page.getByLabel("Run seed").fill("7");
@@ -247,16 +247,20 @@ test("studio: Start from modern sets its levers and keeps the rest; the recipe l
     for (const key of ["batchSize", "seed", "preset", "dSteps", "gSteps", "prior"]) assert.equal(modern[key], before[key], `${key} stays`);
     assert.equal(await page.getByLabel("Start from").inputValue(), "", "the choice is an action, not a setting");
     await page.getByLabel("Spectral norm on D's layers").check();
+    await page.getByLabel("D's norm").selectOption("none"); // SN-GAN's D
     const after = await settings();
     assert.equal(after.spectralNorm, true);
+    assert.equal(after.dNorm, "none");
     const href = await page.locator("#studio-recipe").getAttribute("href");
     assert.match(href, /spectralNorm=true/);
+    assert.match(href, /dNorm=none/);
     assert.match(href, /loss=hinge/);
 
     // Back to DCGAN's levers, then the link brings the same set-up back.
     await page.getByLabel("Start from").selectOption("dcgan");
     const dcgan = await settings();
     assert.deepEqual([dcgan.loss, dcgan.spectralNorm, dcgan.ema, dcgan.lrD === dcgan.lrG], ["cross_entropy", false, 0, true]);
+    assert.equal(dcgan.dNorm, "none", "D's norm is the architecture's, which a recipe keeps");
     await page.evaluate((h) => { location.hash = h; }, href);
     await page.getByText("The studio holds this recipe's set-up").waitFor();
     assert.deepEqual(await settings(), after);
@@ -273,6 +277,7 @@ test("studio: Start from modern sets its levers and keeps the rest; the recipe l
       const norm = Math.hypot(...run[name]);
       assert.ok(Math.abs(norm - 1) < 1e-4, `${name} is a unit vector (${norm})`);
     }
+    assert.ok(run["d.main.2.weight"] && !run["d.main.3.weight"] && !run["d.main.3.running_mean"], "D has no batch norm");
   }, { url: url() });
 });
 

@@ -217,6 +217,11 @@ fn bad_inputs_give_a_message_not_a_panic() {
         &["--arch", "dcgan", "--image-size", "28", "--g-extra", "5"],
         "run-extra",
     ));
+    // So is a D without batch norm.
+    cases.push(train(
+        &["--arch", "pytorch-dcgan", "--d-norm", "none"],
+        "run-extra",
+    ));
     // Weights to start G from must be a generator of the sizes given.
     cases.push(train(
         &["--init-generator", junk.to_str().unwrap()],
@@ -881,6 +886,26 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
         "{names:?}"
     );
 
+    // SN-GAN's D: spectral norm and no batch norm after D's middle layers, saved with the run.
+    let out = dir.path().join("no-bn");
+    let mut args = base(&out);
+    args.extend(["--spectral-norm", "on", "--d-norm", "none"].map(String::from));
+    run_ok(bin().args(as_str(&args)));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint/run.json")).unwrap())
+            .unwrap();
+    assert_eq!(run["model"]["d_norm"], "none", "{run}");
+    let snapshot = std::fs::read(out.join("checkpoint/run.safetensors")).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&snapshot).unwrap();
+    let names = file.names();
+    assert!(names.iter().any(|n| n.starts_with("d.")), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("d.") && n.ends_with("running_mean")),
+        "D has no batch norm: {names:?}"
+    );
+
     // Bad levers: a message, no panic, nothing written.
     let before = files_of(dir.path());
     for (lever, needle) in [
@@ -905,6 +930,10 @@ fn train_takes_the_modern_recipe_and_its_levers_and_refuses_bad_ones() {
             "instance noise must be a number from 0 to 2",
         ),
         (&["--instance-noise-span", "10"], "--instance-noise"),
+        (
+            &["--d-norm", "layer"],
+            "unknown discriminator norm \"layer\" (batch or none)",
+        ),
     ] {
         let mut args = base(&dir.path().join("refused"));
         args.extend(lever.iter().map(|s| s.to_string()));

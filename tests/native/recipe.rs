@@ -10,7 +10,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use gan_playground::checkpoint::{
     Precision, RunSnapshot, discriminator_to_safetensors, from_safetensors,
 };
-use gan_playground::model::{Discriminator, SpectralNorm};
+use gan_playground::model::{
+    Discriminator, DiscriminatorNorm, ModelConfig, SpectralNorm, TensorRole,
+};
 use gan_playground::train::{GeneratorCost, InstanceNoise, Loss, Recipe, TrainConfig, Trainer};
 
 fn logits(v: &[f32], device: &Device) -> Tensor<1> {
@@ -215,6 +217,63 @@ fn a_run_with_every_lever_resumes_exactly() {
     let c = quiet.iteration(&images).unwrap().read().unwrap();
     let a = whole.iteration(&images).unwrap().read().unwrap();
     assert_ne!(a.d_loss, c.d_loss, "the noise changes what D sees");
+}
+
+#[test]
+fn a_discriminator_without_batch_norm_trains_saves_and_resumes() {
+    let device = Device::flex();
+    let model = common::tiny_model().with_discriminator_norm(DiscriminatorNorm::None);
+    // No batch-norm tensors in D (SN-GAN's D); G keeps its own.
+    let norm_roles = |specs: Vec<gan_playground::model::TensorSpec>| {
+        specs
+            .iter()
+            .filter(|s| s.role != TensorRole::ConvWeight)
+            .count()
+    };
+    assert_eq!(norm_roles(model.discriminator_tensors()), 0);
+    assert!(norm_roles(common::tiny_model().discriminator_tensors()) > 0);
+    assert!(norm_roles(model.generator_tensors()) > 0);
+    // DCGAN's D is left out of a saved config, so older runs read (and write) as before.
+    let dcgan = serde_json::to_value(common::tiny_model()).unwrap();
+    assert!(dcgan.get("d_norm").is_none(), "{dcgan}");
+    let read: ModelConfig = serde_json::from_value(dcgan).unwrap();
+    assert_eq!(read.d_norm, DiscriminatorNorm::Batch);
+    assert_eq!(serde_json::to_value(&model).unwrap()["d_norm"], "none");
+
+    let config = TrainConfig {
+        batch_size: 8,
+        loss: Loss::Hinge,
+        spectral_norm: true,
+        ..common::tiny_config(7)
+    };
+    let images = common::mnist_slice();
+    let mut whole = Trainer::new(model.clone(), config.clone(), &device).unwrap();
+    assert!(whole.discriminator.norms.is_empty());
+    whole.iteration(&images).unwrap().read().unwrap();
+    let mut resumed = RunSnapshot::of(&whole).unwrap().restore(&device).unwrap();
+    assert_eq!(resumed.model, model, "the norm is saved with the run");
+    for _ in 0..2 {
+        let a = whole.iteration(&images).unwrap().read().unwrap();
+        let b = resumed.iteration(&images).unwrap().read().unwrap();
+        assert!(a.d_loss.is_finite());
+        assert_eq!(a.d_loss, b.d_loss);
+        assert_eq!(a.g_cost, b.g_cost);
+    }
+    // Its own file loads as the same D; DCGAN's D (with batch norm) refuses it by name.
+    let bytes = discriminator_to_safetensors(&model, &whole.discriminator, Precision::F32).unwrap();
+    let read = from_safetensors(&model.discriminator_tensors(), &bytes, "").unwrap();
+    let x = images.batch(&[0, 1, 2, 3], &device);
+    let ours = values(whole.discriminator.valid().forward(x.clone()));
+    let theirs = values(
+        Discriminator::from_values(&model, read, &device)
+            .unwrap()
+            .forward(x),
+    );
+    assert!(common::max_abs_diff(&ours, &theirs) < 1e-4);
+    let err = from_safetensors(&common::tiny_model().discriminator_tensors(), &bytes, "")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing tensor \"main.3.weight\""), "{err}");
 }
 
 #[test]

@@ -274,3 +274,39 @@ fn augmentation_and_the_average_travel_with_a_studio_run_to_the_cli() {
     assert_eq!(saved.state.config.ema, Some(0.9));
     assert!(out.join("checkpoint/generator-ema.safetensors").is_file());
 }
+
+#[test]
+fn sn_gans_discriminator_is_a_studio_setting_that_a_run_and_a_recipe_keep() {
+    use gan_playground::model::DiscriminatorNorm;
+    use gan_playground::train::Recipe;
+    let config = StudioConfig {
+        spectral_norm: true,
+        d_norm: DiscriminatorNorm::None,
+        ..tiny(3)
+    };
+    let (mut run, images) =
+        studio::new_run(&config, &common::mnist_slice(), &Device::flex()).unwrap();
+    assert_eq!(run.model.d_norm, DiscriminatorNorm::None);
+    assert!(run.discriminator.norms.is_empty());
+    run.iteration(&images).unwrap().read().unwrap();
+    // Restored from its checkpoint, the run reads back as the same preset and set-up.
+    let (restored, _) =
+        studio::restore_run(snapshot_bytes(&run), &images, &Device::flex()).unwrap();
+    let (preset, back) = StudioConfig::of_run(&restored.model, &restored.config);
+    assert_eq!((preset, back), (Some(Preset::Tiny28), config.clone()));
+    // A recipe changes the levers, not the architecture.
+    assert_eq!(
+        config.with_recipe(Recipe::Dcgan).d_norm,
+        DiscriminatorNorm::None
+    );
+    // The page's name for it, and a value it does not know refused by name.
+    let mut json = serde_json::to_value(&config).unwrap();
+    assert_eq!(json["dNorm"], "none");
+    assert_eq!(StudioConfig::from_options(&json), Ok(config));
+    json["dNorm"] = "layer".into();
+    let e = StudioConfig::from_options(&json).unwrap_err().to_string();
+    assert!(
+        e.contains("D's norm must be one of batch, none; got “layer”"),
+        "{e}"
+    );
+}

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use gan_playground::checkpoint;
 use gan_playground::data::ImageSet;
 use gan_playground::latent::{self, Prior};
-use gan_playground::model::{Discriminator, Generator, ModelConfig};
+use gan_playground::model::{Discriminator, DiscriminatorNorm, Generator, ModelConfig};
 
 #[derive(Parser)]
 #[command(
@@ -128,6 +128,10 @@ pub struct ModelArgs {
     /// Extra stride-1 3x3 layers on G's first feature map (`--arch dcgan`; 0 = plain DCGAN).
     #[arg(long, default_value_t = 0)]
     pub g_extra: usize,
+    /// What follows D's middle layers: batch (DCGAN) or none (SN-GAN's D, for
+    /// `--spectral-norm on`; `--arch dcgan`).
+    #[arg(long, default_value = "batch", value_parser = DiscriminatorNorm::parse)]
+    pub d_norm: DiscriminatorNorm,
 }
 
 impl ModelArgs {
@@ -142,9 +146,13 @@ impl ModelArgs {
         if self.arch == Arch::PytorchDcgan && self.g_extra > 0 {
             bail!("--g-extra needs --arch dcgan (pytorch-dcgan is that example's exact model)");
         }
+        if self.arch == Arch::PytorchDcgan && !self.d_norm.is_batch() {
+            bail!("--d-norm none needs --arch dcgan (pytorch-dcgan is that example's exact model)");
+        }
         Ok(
             ModelConfig::new(size, self.nc, self.nz, self.ngf, self.ndf)?
-                .with_generator_extra(self.g_extra)?,
+                .with_generator_extra(self.g_extra)?
+                .with_discriminator_norm(self.d_norm),
         )
     }
 }
