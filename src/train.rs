@@ -33,7 +33,7 @@ pub use average::{GeneratorAverage, RECALIBRATION_SAMPLES, averaged_generator, r
 pub use noise::InstanceNoise;
 pub use recipe::Recipe;
 pub use schedule::LinearDecay;
-pub use stats::{IterationStats, PendingStats};
+pub use stats::{IterationStats, Measure, PendingStats};
 
 /// Hyperparameters of a run. Defaults are the DCGAN paper's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -310,7 +310,9 @@ impl Trainer {
     /// draws).
     pub fn generator_step(&mut self, z: Tensor<2>, step: u64) -> GeneratorStep {
         let fake = self.augment(self.generator.forward(z), 4 * step + 2);
-        let fake_logits = self.discriminator.forward(fake);
+        // D with its parameters untracked: the backward pass then skips D's weight gradients,
+        // which G's step would throw away (its batch-norm statistics still move, as above).
+        let fake_logits = self.discriminator.clone().no_grad().forward(fake);
         let cost = self
             .config
             .loss
@@ -374,8 +376,18 @@ impl Trainer {
         Ok(())
     }
 
-    /// A full iteration on batches of `data` (which must match the model's image shape).
+    /// A full iteration on batches of `data` (which must match the model's image shape),
+    /// measuring everything ([`Measure::All`]).
     pub fn iteration(&mut self, data: &ImageSet) -> Result<PendingStats, ModelError> {
+        self.iteration_with(data, Measure::All)
+    }
+
+    /// A full iteration that measures `measure`; the training is the same whichever.
+    pub fn iteration_with(
+        &mut self,
+        data: &ImageSet,
+        measure: Measure,
+    ) -> Result<PendingStats, ModelError> {
         self.check_data(data)?;
         let (k, m, b) = (
             self.config.d_steps,
@@ -421,21 +433,22 @@ impl Trainer {
         if let Some(average) = self.average.as_mut() {
             average.update(&self.generator, self.iteration + 1);
         }
-        // How far the update moved D(G(z)): same z, batch statistics, nothing recorded.
-        let after = self.discriminator.forward_with(
-            self.generator.forward_with(z, NormMode::BatchStats),
-            NormMode::BatchStats,
-        );
         let fake_batch = sigmoid(g.fake_logits);
-        let parts = vec![
+        let mut parts = vec![
             d.loss,
             g.cost,
             sigmoid(d.real_logits).mean(),
             fake_batch.clone().mean(),
-            sigmoid(after).mean(),
-            g.grad_norm,
-            fake_batch,
         ];
+        if measure == Measure::All {
+            // How far the update moved D(G(z)): same z, batch statistics, nothing recorded.
+            let after = self.discriminator.forward_with(
+                self.generator.forward_with(z, NormMode::BatchStats),
+                NormMode::BatchStats,
+            );
+            parts.push(sigmoid(after).mean());
+        }
+        parts.extend([g.grad_norm, fake_batch]);
         let values = Tensor::cat(
             parts
                 .into_iter()
@@ -446,6 +459,7 @@ impl Trainer {
         self.iteration += 1;
         Ok(PendingStats {
             iteration: self.iteration,
+            measure,
             values,
         })
     }

@@ -21,8 +21,9 @@ pub struct IterationStats {
     pub d_real: f32,
     /// Mean D(G(z)) in G's first step, before any generator update this iteration.
     pub d_fake_before: f32,
-    /// Mean D(G(z)) for the same z after G's last update.
-    pub d_fake_after: f32,
+    /// Mean D(G(z)) for the same z after G's last update, when the iteration measured it
+    /// ([`Measure::All`]).
+    pub d_fake_after: Option<f32>,
     /// L2 norm of the generator's gradient in its first step.
     pub g_grad_norm: f32,
     /// Each sample's D(G(z)) in G's first step (where the batch sits on the cost curve).
@@ -36,7 +37,7 @@ impl IterationStats {
             self.g_cost,
             self.d_real,
             self.d_fake_before,
-            self.d_fake_after,
+            self.d_fake_after.unwrap_or(0.0),
             self.g_grad_norm,
         ]
         .iter()
@@ -44,31 +45,53 @@ impl IterationStats {
         .all(|v| v.is_finite())
     }
 
-    fn from_values(iteration: u64, v: Vec<f32>) -> Result<Self, ModelError> {
-        if v.len() < SCALARS {
+    fn from_values(iteration: u64, measure: Measure, v: Vec<f32>) -> Result<Self, ModelError> {
+        let scalars = measure.scalars();
+        if v.len() < scalars {
             return Err(ModelError::Other(format!(
                 "statistics tensor has {} values",
                 v.len()
             )));
         }
+        let mut next = v[..scalars].iter().copied();
+        let mut take = || next.next().expect("length checked");
         Ok(IterationStats {
             iteration,
-            d_loss: v[0],
-            g_cost: v[1],
-            d_real: v[2],
-            d_fake_before: v[3],
-            d_fake_after: v[4],
-            g_grad_norm: v[5],
-            d_fake_batch: v[SCALARS..].to_vec(),
+            d_loss: take(),
+            g_cost: take(),
+            d_real: take(),
+            d_fake_before: take(),
+            d_fake_after: (measure == Measure::All).then(&mut take),
+            g_grad_norm: take(),
+            d_fake_batch: v[scalars..].to_vec(),
         })
     }
 }
 
-const SCALARS: usize = 6;
+/// What an iteration measures besides training (which is the same either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Everything, `d_fake_after` included: one more forward pass of G and D (batch
+    /// statistics, nothing updated), what the CLI's log records.
+    All,
+    /// Everything but `d_fake_after`: what the page's studio shows, ~1/7 less work a step.
+    WithoutAfter,
+}
+
+impl Measure {
+    /// The scalars before the per-sample D(G(z)) in the statistics tensor.
+    fn scalars(self) -> usize {
+        match self {
+            Measure::All => 6,
+            Measure::WithoutAfter => 5,
+        }
+    }
+}
 
 /// An iteration's statistics still on the device: one tensor, one transfer.
 pub struct PendingStats {
     pub(super) iteration: u64,
+    pub(super) measure: Measure,
     pub(super) values: Tensor<1>,
 }
 
@@ -81,6 +104,7 @@ impl PendingStats {
             .map_err(|e| ModelError::Other(format!("{e:?}")))?;
         IterationStats::from_values(
             self.iteration,
+            self.measure,
             data.try_into_vec()
                 .map_err(|e| ModelError::Other(format!("{e:?}")))?,
         )
@@ -94,6 +118,7 @@ impl PendingStats {
             .map_err(|e| ModelError::Other(format!("{e:?}")))?;
         IterationStats::from_values(
             self.iteration,
+            self.measure,
             data.try_into_vec()
                 .map_err(|e| ModelError::Other(format!("{e:?}")))?,
         )

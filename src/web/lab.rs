@@ -147,7 +147,7 @@ impl LabRun {
     }
 
     /// One iteration; resolves its statistics (`{ iteration, dLoss, gCost, dReal,
-    /// dFakeBefore, dFakeAfter, gGradNorm, dFakeBatch }`).
+    /// dFakeBefore, dFakeAfter: null, gGradNorm, dFakeBatch }`: see `run::step`).
     #[wasm_bindgen(unchecked_return_type = "Promise<IterationStats>")]
     pub fn step(&mut self) -> Promise {
         run::step(&mut self.run, &self.data)

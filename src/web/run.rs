@@ -10,12 +10,14 @@ use super::engine::read_rgba;
 use super::{js_error, to_js};
 use gan_playground::checkpoint::{CheckpointError, PendingSnapshot, RunSnapshot};
 use gan_playground::data::ImageSet;
-use gan_playground::train::Trainer;
+use gan_playground::train::{Measure, Trainer};
 
 /// One iteration of `run` on `data`; resolves its statistics (`{ iteration, dLoss, gCost,
-/// dReal, dFakeBefore, dFakeAfter, gGradNorm, dFakeBatch }`).
+/// dReal, dFakeBefore, dFakeAfter: null, gGradNorm, dFakeBatch }`). The page shows no
+/// D(G(z)) after G's step, so it is not measured (`Measure::WithoutAfter`: the same training,
+/// one forward pass of G and D less).
 pub(super) fn step(run: &mut Trainer, data: &ImageSet) -> Promise {
-    let pending = match run.iteration(data) {
+    let pending = match run.iteration_with(data, Measure::WithoutAfter) {
         Ok(p) => p,
         Err(e) => return Promise::reject(&js_error(e).into()),
     };

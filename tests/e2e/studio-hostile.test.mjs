@@ -24,8 +24,10 @@ async function oneStep(page) {
   await page.getByLabel("Batch size").fill("8");
   await page.getByRole("button", { name: "Reset" }).last().click();
   await page.getByRole("button", { name: "Step" }).last().click();
+  // A fresh dataset (emoji's 3,926 colour images) is read first: on a loaded 2-core machine
+  // that alone has taken 30 s, so the wait is for the condition, not a short timeout.
   await page.waitForFunction(() => document.getElementById("studio-grid").dataset.iteration === "1"
-    && document.getElementById("studio-panel").dataset.saved === "1");
+    && document.getElementById("studio-panel").dataset.saved === "1", null, { timeout: 120_000 });
 }
 
 // The run as a person sees it: its step, its grid and what is saved.

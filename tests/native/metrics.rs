@@ -199,7 +199,7 @@ fn a_classifier_read_from_its_record_computes_what_the_trained_one_does() {
     );
     let (logits, features) = read.forward(x.clone());
     let (want_logits, want_features) = trained.forward(x.clone());
-    let values = |t: Tensor<2>| t.into_data().to_vec::<f32>().unwrap();
+    let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap();
     assert_eq!(values(logits.clone()), values(want_logits));
     assert_eq!(values(features.clone()), values(want_features));
 

@@ -411,7 +411,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             stats.g_cost,
             stats.d_real,
             stats.d_fake_before,
-            stats.d_fake_after,
+            stats.d_fake_after.map_or(String::new(), |v| v.to_string()),
             stats.g_grad_norm
         )?;
         bar.set_position(stats.iteration);
