@@ -55,6 +55,13 @@ flags() { # a lever's flags over the studio's default (plain DCGAN at 1e-3)
     spectral-norm-no-bn) echo "--spectral-norm on --d-norm none" ;;
     hinge-spectral-norm-no-bn) echo "--loss hinge --spectral-norm on --d-norm none" ;;
     combination-no-bn) echo "--loss hinge --spectral-norm on --lr-d 2e-3 --lr-g 1e-3 --ema 0.999 --d-norm none" ;;
+    # Faster rates than the studio's 1e-3, for how soon a run gets going (the 90 s target).
+    lr-1e-3) echo "--lr-d 1e-3 --lr-g 1e-3" ;; # plain, in a run of its own (the early counts)
+    lr-2e-3) echo "--lr-d 2e-3 --lr-g 2e-3" ;;
+    lr-g-2e-3) echo "--lr-g 2e-3" ;;
+    lr-g-3e-3) echo "--lr-g 3e-3" ;;
+    lr-g-4e-3) echo "--lr-g 4e-3" ;;
+    lr-g-6e-3) echo "--lr-g 6e-3" ;;
     modern) echo "--recipe modern" ;;
     *) echo "unknown lever $1" >&2; exit 2 ;;
   esac
