@@ -109,12 +109,6 @@ impl DiscriminatorNorm {
     }
 }
 
-impl std::fmt::Display for DiscriminatorNorm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// One (transposed) convolution: `(in, out, kernel, stride, padding)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvSpec {
