@@ -37,10 +37,10 @@ impl IterationStats {
             self.g_cost,
             self.d_real,
             self.d_fake_before,
-            self.d_fake_after.unwrap_or(0.0),
             self.g_grad_norm,
         ]
         .iter()
+        .chain(&self.d_fake_after) // when measured
         .chain(&self.d_fake_batch)
         .all(|v| v.is_finite())
     }
@@ -74,7 +74,8 @@ pub enum Measure {
     /// Everything, `d_fake_after` included: one more forward pass of G and D (batch
     /// statistics, nothing updated), what the CLI's log records.
     All,
-    /// Everything but `d_fake_after`: what the page's studio shows, ~1/7 less work a step.
+    /// Everything but `d_fake_after`: what the page (studio and lab) shows, ~1/7 less work a
+    /// step.
     WithoutAfter,
 }
 
