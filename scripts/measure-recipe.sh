@@ -62,6 +62,10 @@ flags() { # a lever's flags over the studio's default (plain DCGAN at 1e-3)
     lr-g-3e-3) echo "--lr-g 3e-3" ;;
     lr-g-4e-3) echo "--lr-g 4e-3" ;;
     lr-g-6e-3) echo "--lr-g 6e-3" ;;
+    # The modern recipe's other levers with G's faster rate instead of D's.
+    hinge-lr-g-6e-3) echo "--loss hinge --lr-g 6e-3" ;;
+    ema-lr-g-6e-3) echo "--ema 0.999 --lr-g 6e-3" ;;
+    hinge-ema-lr-g-6e-3) echo "--loss hinge --ema 0.999 --lr-g 6e-3" ;;
     modern) echo "--recipe modern" ;;
     *) echo "unknown lever $1" >&2; exit 2 ;;
   esac

@@ -149,6 +149,7 @@ const manifest = await readManifest()
   .catch((e) => stop(`The list of models could not be used: ${e.message}. Reload to try again.`));
 const state = { weights: new Map(), encoders: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
+let linkLoading = false; // a pasted link's load is under way: what is shown is not yet the link
 // (Progress with a fraction is a panel's own: the studio shows reading one's images itself.)
 core.addEventListener("progress", (e) => { if (e.detail.fraction === undefined) progress(e.detail.text); });
 
@@ -271,7 +272,8 @@ function explorerHash() {
 }
 
 function writeHash() {
-  if (pendingLink !== null) return; // a pasted link is waiting to load: it must not be overwritten
+  // A pasted link waiting or loading must not be overwritten by the model it replaces.
+  if (pendingLink !== null || linkLoading) return;
   history.replaceState(history.state, "", withView(explorerHash(), currentView()));
   $("share").href = explorerHash();
 }
@@ -445,7 +447,7 @@ addEventListener("hashchange", (e) => {
   // Back or Forward to a view's entry changes the view only (its z may be older than the
   // explorer's); so does a link that names only a view (#lab), or the state already shown.
   const names = next.replace(/^#/, "").split("&").some((p) => /^(model|z)=/.test(p));
-  const shown = state.model !== null && pendingLink === null && sameState(next, explorerHash());
+  const shown = state.model !== null && pendingLink === null && !linkLoading && sameState(next, explorerHash());
   if (history.state?.view && state.model) history.replaceState(history.state, "", withView(explorerHash(), currentView()));
   if (history.state?.view || !names || shown) return;
   const queued = pendingLink !== null;
@@ -454,8 +456,15 @@ addEventListener("hashchange", (e) => {
   guarded(async () => {
     const link = readHash(models, pendingLink);
     pendingLink = null;
-    showError(link.problem ?? "");
-    await activate(link.model ? byId(link.model) : state.model, state.want, link.code, link.dir);
+    linkLoading = true;
+    try {
+      showError(link.problem ?? "");
+      await activate(link.model ? byId(link.model) : state.model, state.want, link.code, link.dir);
+    } finally {
+      // Loaded or refused, the link now says what is shown, before the page reads as ready.
+      linkLoading = false;
+      if (state.model && pendingLink === null) writeHash();
+    }
   });
 });
 const first = byId(hash.model ?? manifest.default);
