@@ -359,6 +359,15 @@ fn the_recipes_set_their_levers() {
         "the run's own settings stay"
     );
     assert!(modern.validate().is_ok());
+    // D at twice G's rate: G faster than D wins on the studio's nets but collapses the
+    // shipped generator's (docs/QUALITY.md, "At the shipped generator's size").
+    assert_eq!(
+        (modern.lr_d, modern.lr_g),
+        (2e-3, 1e-3),
+        "both rates from the base rate"
+    );
+    assert_eq!(modern.loss, Loss::Hinge);
+    assert_eq!(modern.ema, Some(0.999));
     assert_ne!(modern, plain);
     assert_eq!(Recipe::parse("modern"), Ok(Recipe::Modern));
     assert!(Recipe::parse("fancy").is_err());
