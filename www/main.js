@@ -150,6 +150,8 @@ const manifest = await readManifest()
 const state = { weights: new Map(), encoders: new Map(), model: null, info: null, want: null, hashTimer: 0 };
 let pendingLink = null; // the newest link pasted into this tab, until its load starts
 let linkLoading = false; // a pasted link's load is under way: what is shown is not yet the link
+// A pasted link waiting or loading: the page's own link must not be written over it.
+const linkUnsettled = () => pendingLink !== null || linkLoading;
 // (Progress with a fraction is a panel's own: the studio shows reading one's images itself.)
 core.addEventListener("progress", (e) => { if (e.detail.fraction === undefined) progress(e.detail.text); });
 
@@ -272,8 +274,7 @@ function explorerHash() {
 }
 
 function writeHash() {
-  // A pasted link waiting or loading must not be overwritten by the model it replaces.
-  if (pendingLink !== null || linkLoading) return;
+  if (linkUnsettled()) return;
   history.replaceState(history.state, "", withView(explorerHash(), currentView()));
   $("share").href = explorerHash();
 }
@@ -447,7 +448,7 @@ addEventListener("hashchange", (e) => {
   // Back or Forward to a view's entry changes the view only (its z may be older than the
   // explorer's); so does a link that names only a view (#lab), or the state already shown.
   const names = next.replace(/^#/, "").split("&").some((p) => /^(model|z)=/.test(p));
-  const shown = state.model !== null && pendingLink === null && !linkLoading && sameState(next, explorerHash());
+  const shown = state.model !== null && !linkUnsettled() && sameState(next, explorerHash());
   if (history.state?.view && state.model) history.replaceState(history.state, "", withView(explorerHash(), currentView()));
   if (history.state?.view || !names || shown) return;
   const queued = pendingLink !== null;
@@ -463,7 +464,7 @@ addEventListener("hashchange", (e) => {
     } finally {
       // Loaded or refused, the link now says what is shown, before the page reads as ready.
       linkLoading = false;
-      if (state.model && pendingLink === null) writeHash();
+      if (state.model) writeHash(); // not while a newer link waits (writeHash checks)
     }
   });
 });
