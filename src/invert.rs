@@ -145,7 +145,8 @@ impl Projection {
             ("learning rate", settings.learning_rate),
             ("norm weight", settings.norm_weight),
         ] {
-            if !(value.is_finite() && value >= 0.0 && value <= 10.0) {
+            // NaN and infinity fall outside the range too.
+            if !(0.0..=10.0).contains(&value) {
                 return Err(ModelError::Config(format!(
                     "the projection's {name} must be from 0 to 10; got {value}"
                 )));

@@ -184,7 +184,7 @@ fn jpeg_reaches_end(b: &[u8]) -> Option<bool> {
                 if marker == 0xDA {
                     // Entropy-coded data, up to the next marker that is not stuffing or a restart.
                     while i + 1 < b.len()
-                        && !(b[i] == 0xFF && !matches!(b[i + 1], 0x00 | 0xD0..=0xD7))
+                        && (b[i] != 0xFF || matches!(b[i + 1], 0x00 | 0xD0..=0xD7))
                     {
                         i += 1;
                     }

@@ -255,15 +255,17 @@ core.addEventListener("device-lost", (e) => {
   if (deviceLost || core.backend !== "webgpu") return;
   deviceLost = true;
   const why = [e.detail.reason, e.detail.message].filter(Boolean).join(": ") || "no reason given";
+  // Stopped now, not when the queue reaches the task: a step failing on the lost device could
+  // pause the studio's run first, and it would then not go on on the CPU.
+  lab.detach();
+  const studioWasRunning = studio.detach({ deviceLost: true });
   guarded(async () => {
-    lab.detach();
-    const studioWasRunning = await studio.detach({ deviceLost: true });
     await activate(state.model, "cpu", pure.encodeLatent(latent.z));
     $("backend-choice").value = "cpu";
     showBanner(`WebGPU lost its device (${why}); the page goes on on the CPU backend`
       + (studio.saved ? `, and the studio's run from its snapshot at step ${studio.saved.iteration}.` : "."));
     document.body.dataset.deviceLost = "true";
-    if (studioWasRunning) studio.start();
+    if (await studioWasRunning) studio.start();
   }).finally(() => { deviceLost = false; });
 });
 

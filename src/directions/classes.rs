@@ -133,8 +133,8 @@ pub fn fit_boundaries(
         let (mut w, mut ahead) = (vec![0f64; p], vec![0f64; p]);
         for t in 0..PASSES {
             let mut grad: Vec<f64> = ahead.iter().map(|x| RIDGE * x).collect();
-            for i in 0..n {
-                let y = if labels[i] == class { 1.0 } else { -1.0 };
+            for (i, &label) in labels.iter().enumerate() {
+                let y = if label == class { 1.0 } else { -1.0 };
                 let margin =
                     y * (row(i).zip(&ahead).map(|(a, b)| a * b).sum::<f64>() + ahead[latent]);
                 // d/dm log(1 + e^(−m)) = −σ(−m)

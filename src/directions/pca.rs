@@ -229,7 +229,8 @@ pub fn solve_spd(a: &[f64], b: &[f64], p: usize, q: usize) -> Option<Vec<f64>> {
         for c in 0..=r {
             let sum: f64 = a[r * p + c] - (0..c).map(|k| l[r * p + k] * l[c * p + k]).sum::<f64>();
             if r == c {
-                if !(sum > 1e-12 * scale.max(f64::MIN_POSITIVE)) {
+                // NaN too: a matrix that is not positive definite has no factor.
+                if sum.is_nan() || sum <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
                     return None;
                 }
                 l[r * p + r] = sum.sqrt();

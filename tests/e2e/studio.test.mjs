@@ -281,7 +281,9 @@ test("studio: Start from modern sets its levers and keeps the rest; the recipe l
   }, { url: url() });
 });
 
-test("studio: when WebGPU loses its device, the run goes on on the CPU from its last snapshot", async () => {
+// Trains on WebGPU, takes the devices away (as a driver reset would) right after `meanwhile`,
+// and checks that the run goes on on the CPU from its last snapshot.
+async function loseTheDevice({ meanwhile = async () => {} } = {}) {
   await visit(async (page) => {
     await tiny(page, { target: 1000 });
     await page.locator("#studio-play").click();
@@ -291,7 +293,7 @@ test("studio: when WebGPU loses its device, the run goes on on the CPU from its 
     const saved = await panel(page, "saved");
     await page.locator("#studio-play").click();
     await untilStep(page, saved + 1);
-    // The browser takes the devices away (as a driver reset would).
+    await meanwhile(page);
     let destroyed = 0;
     for (const worker of page.workers()) destroyed += await worker.evaluate(() => (self.gpuDevices ?? []).map((d) => d.destroy()).length).catch(() => 0);
     assert.ok(destroyed > 0, "a worker held a WebGPU device");
@@ -304,4 +306,11 @@ test("studio: when WebGPU loses its device, the run goes on on the CPU from its 
     assert.equal(await page.evaluate(() => document.body.dataset.backend), "cpu");
     await page.locator("#studio-play").click();
   }, { url: `${server.origin}/?backend=webgpu#studio` });
-});
+}
+
+test("studio: when WebGPU loses its device, the run goes on on the CPU from its last snapshot", () => loseTheDevice());
+
+// The move to the CPU waits in the page's queue behind the model being loaded, while the
+// studio's step fails on the lost device: the run must still go on.
+test("studio: when WebGPU loses its device while a model loads, the run still goes on on the CPU", () =>
+  loseTheDevice({ meanwhile: (page) => page.locator("#model").selectOption("emoji") }));

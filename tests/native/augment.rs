@@ -27,7 +27,7 @@ fn none_is_the_identity_and_the_policy_parses() {
         Augment::parse("translation,cutout,colour").unwrap(),
         Augment::ALL
     );
-    assert_eq!(Augment::parse("color").unwrap().colour, true);
+    assert!(Augment::parse("color").unwrap().colour);
     assert_eq!(Augment::parse("none").unwrap(), Augment::default());
     assert!(Augment::parse("flip").unwrap_err().contains("flip"));
 }

@@ -314,7 +314,7 @@ fn mnist_test_digits() {
         Encoder::from_safetensors(&config, &std::fs::read(path).unwrap(), &device).unwrap()
     });
     let (mut same, mut errors) = (0, Vec::new());
-    for i in 0..100 {
+    for (i, &want) in labels.iter().enumerate().take(100) {
         let target: Vec<f32> = set.pixels[i * 784..(i + 1) * 784]
             .iter()
             .map(|b| gan_playground::data::normalise(*b))
@@ -324,7 +324,7 @@ fn mnist_test_digits() {
             None => InvertSettings::new(Prior::Normal, 0),
         };
         let (seen, z, _) = project_from(&w, &target, settings, encoder.as_ref(), calls * 10, 10);
-        if label(generate(&z)) == labels[i] as usize {
+        if label(generate(&z)) == want as usize {
             same += 1;
         }
         errors.push(*seen.last().unwrap());

@@ -183,8 +183,10 @@ fn the_studio_names_a_bad_choice_a_missing_setting_and_an_unknown_one() {
 
 #[test]
 fn a_settings_error_is_its_own_kind_not_a_model_configuration() {
-    let mut config = StudioConfig::default();
-    config.batch_size = 1;
+    let config = StudioConfig {
+        batch_size: 1,
+        ..StudioConfig::default()
+    };
     let e = studio::new_run(
         &config,
         &crate::common::mnist_slice(),
