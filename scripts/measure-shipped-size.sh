@@ -2,8 +2,9 @@
 # Do the levers that win on the studio's presets carry to the shipped MNIST generator's size?
 # The shipped recipe (docs/QUALITY.md, "Shipped": `ngf` 56, `--g-extra 2`, `ndf` 32, the full
 # training set, the paper's base rate 2e-4, the average at 0.999) to 2,000 iterations, seed
-# $SEED (1 unless given), with a lever's flags over it. Each run is measured with `eval` (10,000 samples against the
-# 10k test set), G's own weights and its average both; rows go to
+# $SEED (1 unless given), with a lever's flags over it; $G_EXTRA (2 unless given) takes G's
+# extra layers away, to tell G's depth from the base rate. Each run is measured with `eval`
+# (10,000 samples against the 10k test set), G's own weights and its average both; rows go to
 # bench/results/recipe/mnist-shipped-size.csv (the score and distance of the average, as in
 # measure-recipe.sh, then G's own), the last grid (G's own samples) to bench/results/recipe/grids/.
 #
@@ -11,12 +12,14 @@
 #   e.g. scripts/measure-shipped-size.sh plain
 #        SEED=2 scripts/measure-shipped-size.sh plain
 #        scripts/measure-shipped-size.sh lr-g-1.2e-3 --lr-g 1.2e-3
+#        G_EXTRA=0 scripts/measure-shipped-size.sh g-extra-0-lr-g-4e-4 --lr-g 4e-4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1
 shift
 cli=${CLI:-${CARGO_TARGET_DIR:-target}/debug/gan-playground}
 seed=${SEED:-1}
+g_extra=${G_EXTRA:-2}
 run=runs/shipped-size/$name-$seed
 results=bench/results/recipe
 mkdir -p "$results/grids"
@@ -24,7 +27,7 @@ csv=$results/mnist-shipped-size.csv
 [ -f "$csv" ] || echo "lever,seed,iterations,score,frechet,train_seconds,g_score,g_frechet" > "$csv"
 start=$(date +%s)
 "$cli" train --dataset mnist --arch dcgan --image-size 28 --nz 100 --ngf 56 --ndf 32 \
-  --g-extra 2 --batch-size 64 --iterations 2000 --cost non-saturating --prior normal --seed "$seed" \
+  --g-extra "$g_extra" --batch-size 64 --iterations 2000 --cost non-saturating --prior normal --seed "$seed" \
   --sample-every 1000 --checkpoint-every 1000 --ema 0.999 "$@" --out "$run" 2>/dev/null
 seconds=$(($(date +%s) - start))
 measure() { # score,distance of one weights file
