@@ -28,8 +28,7 @@ case $dataset in
   *) echo "DATASET is mnist or fashion (the shipped recipes measured here), not '$dataset'" >&2; exit 2 ;;
 esac
 g_extra=${G_EXTRA:-$shipped_extra}
-prefix=$([ "$dataset" = mnist ] || echo "$dataset-")
-run=runs/shipped-size/$prefix$name-$seed
+run=runs/shipped-size/$dataset-$name-$seed
 results=bench/results/recipe
 mkdir -p "$results/grids"
 csv=$results/$dataset-shipped-size.csv
